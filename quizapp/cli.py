@@ -1,0 +1,125 @@
+"""The `quizapp` command line. Heavy imports happen inside the commands that need them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from quizapp import __version__
+
+
+class UsageProblem(click.ClickException):
+    """A problem with what the user asked for or wrote; exits with 2, as the CLI contract says."""
+
+    exit_code = 2
+
+
+def _content_option(function):  # noqa: ANN001, ANN202
+    return click.option(
+        "--content", "content", multiple=True, type=click.Path(path_type=Path),
+        help="An extra folder of deck files (repeatable), on top of the built-in decks.",
+    )(function)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="QUIZAPP_HOME",
+              help="Where the database and workspace live (env QUIZAPP_HOME; default: the user data dir).")
+@_content_option
+@click.version_option(__version__, prog_name="quizapp")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, content: tuple[Path, ...]) -> None:
+    """Spaced-repetition flashcards and checked coding exercises for deep learning.
+
+    Without a command, opens the home screen.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["home"] = home
+    ctx.obj["content"] = list(content)
+    if ctx.invoked_subcommand is None:
+        _run_app(ctx, start="home")
+
+
+def _content_dirs(ctx: click.Context, extra: tuple[Path, ...] = ()) -> list[Path]:
+    folders = [*ctx.obj["content"], *extra]
+    for folder in folders:
+        if not folder.exists():
+            raise UsageProblem(f"--content {folder}: no such folder")
+    return folders
+
+
+def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()):  # noqa: ANN202
+    from quizapp import locations
+    from quizapp.config import ConfigError
+    from quizapp.core.collection import Collection
+    from quizapp.core.db import NewerDatabaseError
+
+    try:
+        return Collection.open(locations.home_dir(ctx.obj["home"]), _content_dirs(ctx, extra_content))
+    except (ConfigError, NewerDatabaseError) as error:
+        raise UsageProblem(str(error)) from None
+
+
+def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] = (), **options) -> None:  # noqa: ANN003
+    collection = _open_collection(ctx, extra_content)
+    try:
+        from quizapp.tui.app import QuizApp
+
+        QuizApp(collection, start=start, **options).run()
+    finally:
+        collection.close()
+    if collection.sync.problems:
+        click.echo(f"{len(collection.sync.skipped_files)} deck file(s) were skipped; `quizapp validate` lists why.",
+                   err=True)
+
+
+@cli.command()
+@click.option("--deck", help="Study only this deck (its id, as on the home screen).")
+@click.option("--tag", help="Study only cards with this tag.")
+@click.option("--new", "new", type=click.IntRange(min=0), help="Introduce up to N new cards in this session.")
+@_content_option
+@click.pass_context
+def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None, content: tuple[Path, ...]) -> None:
+    """Review the cards that are due."""
+    from quizapp.core.study import StudyFilter
+
+    collection = _open_collection(ctx, content)
+    try:
+        if deck is not None:
+            known = [row["id"] for row in collection.db.query("select id from decks where present = 1")]
+            if deck not in known:
+                raise UsageProblem(f"--deck {deck}: no such deck (known: {', '.join(sorted(known)) or 'none'})")
+    finally:
+        collection.close()
+    _run_app(ctx, start="study", extra_content=content, study_filter=StudyFilter(deck=deck, tag=tag), new_limit=new)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check deck files and print every problem as file:line:col: message.
+
+    Without PATHS, checks the built-in decks and every --content folder.
+    """
+    from quizapp import locations
+    from quizapp.core.loader import cross_file_problems, find_deck_files, load_deck_file
+
+    folders = list(paths) or [locations.builtin_content_dir(), *_content_dirs(ctx)]
+    files = find_deck_files(folders)
+    loads = [load_deck_file(path) for path in files]
+    cross_file_problems(loads, {})
+    problems = sorted(p for load in loads for p in load.problems)
+    for problem in problems:
+        click.echo(str(problem))
+    cards = sum(len(load.cards) for load in loads)
+    bad = sum(not load.ok for load in loads)
+    summary = f"{len(files)} deck file(s), {cards} study cards: "
+    summary += f"{len(problems)} problem(s) in {bad} file(s)" if problems else "all valid"
+    click.echo(summary, err=bool(problems))
+    sys.exit(1 if problems else 0)
+
+
+def main() -> None:
+    cli(obj={})

@@ -1,0 +1,108 @@
+"""The learner's settings: `config.toml` in the quizapp home, every key optional."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_CONFIG_TEXT = """\
+# quizapp settings. Every key is optional; delete one to get its default back.
+
+# Probability of recalling a card on its due date that FSRS schedules for (0.70 to 0.99).
+desired_retention = 0.9
+
+# How many new cards a day are introduced, over all decks.
+new_cards_per_day = 20
+
+# Learning and relearning steps, in minutes, before a card graduates to day-scale intervals.
+learning_steps_minutes = [1, 10]
+relearning_steps_minutes = [10]
+
+# The longest interval FSRS may give, in days.
+maximum_interval_days = 36500
+
+# Randomise review intervals slightly so cards learned together do not stay together.
+fuzz = true
+
+# The local hour at which a new study day begins (like Anki's "next day starts at").
+day_starts_at_hour = 4
+"""
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    desired_retention: float = 0.9
+    """Probability of recall on the due date that FSRS aims for."""
+    new_cards_per_day: int = 20
+    """New cards introduced per study day, over all decks."""
+    learning_steps_minutes: tuple[float, ...] = (1, 10)
+    relearning_steps_minutes: tuple[float, ...] = (10,)
+    maximum_interval_days: int = 36500
+    fuzz: bool = True
+    day_starts_at_hour: int = 4
+    """Local hour at which the study day rolls over."""
+
+    @property
+    def learning_steps(self) -> tuple[timedelta, ...]:
+        return tuple(timedelta(minutes=m) for m in self.learning_steps_minutes)
+
+    @property
+    def relearning_steps(self) -> tuple[timedelta, ...]:
+        return tuple(timedelta(minutes=m) for m in self.relearning_steps_minutes)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read `path` if it exists; a missing file means every default."""
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        values[key] = _checked(path, key, value)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _checked(path: Path, key: str, value: object) -> object:
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(f"{path}: {key} must be {expected}, not {value!r}")
+
+    if key == "desired_retention":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.7 <= value <= 0.99:
+            raise fail("a number from 0.70 to 0.99")
+        return float(value)
+    if key in ("new_cards_per_day", "maximum_interval_days"):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise fail("a whole number ≥ 0")
+        return value
+    if key == "day_starts_at_hour":
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 23:
+            raise fail("a whole number from 0 to 23")
+        return value
+    if key == "fuzz":
+        if not isinstance(value, bool):
+            raise fail("true or false")
+        return value
+    # learning and relearning steps
+    if not isinstance(value, list) or not all(
+        isinstance(m, (int, float)) and not isinstance(m, bool) and m > 0 for m in value
+    ):
+        raise fail("a list of positive numbers of minutes")
+    return tuple(float(m) for m in value)
+
+
+def write_default_config(path: Path) -> None:
+    """Leave a commented config file for the learner to edit, once."""
+    if not path.exists():
+        path.write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")

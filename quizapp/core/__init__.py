@@ -1,0 +1,1 @@
+"""The headless domain: content, storage, scheduling. Never imports textual, torch or pandas."""

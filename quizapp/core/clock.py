@@ -1,0 +1,23 @@
+"""Study days: the local day that rolls over at `day_starts_at_hour`, expressed in UTC epochs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def day_bounds(now: datetime, starts_at_hour: int) -> tuple[float, float]:
+    """Start and end (epoch seconds) of the study day containing `now`, in the local time zone."""
+    local = now.astimezone()
+    start = local.replace(hour=starts_at_hour, minute=0, second=0, microsecond=0)
+    if local < start:
+        start -= timedelta(days=1)
+    end = (start + timedelta(days=1)).astimezone()
+    return start.timestamp(), end.timestamp()
+
+
+def from_epoch(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, timezone.utc)

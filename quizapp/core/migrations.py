@@ -1,0 +1,79 @@
+"""Schema of the quizapp database, as ordered migration steps. Never edit a step once released."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from quizapp.core.db import _import_sqlite_utils
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+MIGRATIONS = _import_sqlite_utils().Migrations("quizapp")
+
+
+@MIGRATIONS()
+def m001_initial(db: Database) -> None:
+    db["decks"].create(
+        {"id": str, "title": str, "description": str, "file": str, "present": int},
+        pk="id",
+        not_null={"present"},
+        defaults={"present": 1},
+    )
+    # One row per thing that is scheduled: a basic card, each side of a reverse card, each cloze.
+    # Content columns are rewritten by every sync; scheduling columns only by reviews.
+    db["cards"].create(
+        {
+            "id": str,  # "<card id>", "<card id>#rev", "<card id>#c2"
+            "note_id": str,  # the `id` written in the deck file
+            "deck": str,
+            "kind": str,
+            "data": str,  # JSON: what the study screen shows
+            "tags": str,  # " tag1 tag2 " so that LIKE '% tag %' matches whole tags
+            "file": str,
+            "position": int,
+            "present": int,  # 0 once the card left the files; its history stays
+            "content_hash": str,
+            "state": int,  # 0 new, then fsrs.State: 1 learning, 2 review, 3 relearning
+            "step": int,
+            "stability": float,
+            "difficulty": float,
+            "due": float,  # epoch seconds, UTC
+            "last_review": float,
+            "reps": int,
+            "lapses": int,
+            "suspended": int,
+            "buried_until": float,
+        },
+        pk="id",
+        not_null={"present", "state", "reps", "lapses", "suspended", "position"},
+        defaults={"present": 1, "state": 0, "reps": 0, "lapses": 0, "suspended": 0, "position": 0},
+    )
+    db["cards"].create_index(["state", "due"], index_name="cards_by_state_due")
+    db["cards"].create_index(["deck", "state"], index_name="cards_by_deck_state")
+    db["cards"].create_index(["file"], index_name="cards_by_file")
+    # Append-only: a row is never deleted; undo marks it with undone_at.
+    db["reviews"].create(
+        {
+            "id": int,
+            "card_id": str,
+            "rating": int,
+            "reviewed_at": float,
+            "duration_ms": int,
+            "state_before": int,
+            "before": str,  # JSON of the card's scheduling columns before this review
+            "state": int,
+            "stability": float,
+            "difficulty": float,
+            "due": float,
+            "undone_at": float,
+        },
+        pk="id",
+        not_null={"card_id", "rating", "reviewed_at", "state_before", "before"},
+    )
+    db["reviews"].create_index(["card_id", "reviewed_at"], index_name="reviews_by_card")
+    db["reviews"].create_index(["reviewed_at"], index_name="reviews_by_time")
+    db["content_files"].create(
+        {"path": str, "mtime_ns": int, "size": int, "ok": int, "problems": str, "deck": str},
+        pk="path",
+    )

@@ -1,0 +1,325 @@
+"""A study session: which card comes next, grading with FSRS, undo, suspend and bury.
+
+Every answer is committed (card state and review log in one transaction) before `rate` returns,
+so whatever the learner has seen acknowledged survives a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from fsrs import Card, Rating, Scheduler, State
+
+from quizapp.config import Settings
+from quizapp.core.clock import day_bounds, from_epoch
+from quizapp.core.db import write_transaction
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+NEW = 0
+LEARN_AHEAD = timedelta(minutes=20)
+SCHEDULE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
+
+
+@dataclass(frozen=True)
+class StudyFilter:
+    deck: str | None = None
+    tag: str | None = None
+    card_ids: tuple[str, ...] | None = None
+
+    def sql(self) -> tuple[str, list]:
+        clauses = ["present = 1", "suspended = 0", "(buried_until is null or buried_until <= :now)"]
+        params: dict = {}
+        if self.deck:
+            clauses.append("deck = :deck")
+            params["deck"] = self.deck
+        if self.tag:
+            clauses.append("tags like :tag")
+            params["tag"] = f"% {self.tag} %"
+        if self.card_ids is not None:
+            names = [f"card{i}" for i in range(len(self.card_ids))]
+            clauses.append(f"id in ({', '.join(':' + n for n in names)})")
+            params.update(zip(names, self.card_ids))
+        return " and ".join(clauses), params
+
+
+@dataclass(frozen=True)
+class StudyCardRow:
+    id: str
+    deck: str
+    kind: str
+    data: dict
+    state: int
+    due: float | None
+    reps: int
+    lapses: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    new: int
+    learning: int
+    review: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review
+
+
+@dataclass
+class _Undo:
+    card_id: str
+    before: dict
+    review_id: int | None
+
+
+@dataclass
+class SessionTally:
+    ratings: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0, 4: 0})
+    seconds: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return sum(self.ratings.values())
+
+
+def make_scheduler(settings: Settings, *, fuzz: bool | None = None) -> Scheduler:
+    return Scheduler(
+        desired_retention=settings.desired_retention,
+        learning_steps=settings.learning_steps,
+        relearning_steps=settings.relearning_steps,
+        maximum_interval=settings.maximum_interval_days,
+        enable_fuzzing=settings.fuzz if fuzz is None else fuzz,
+    )
+
+
+class StudySession:
+    """Orchestrates one sitting: asks the database what is due and records each answer."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        study_filter: StudyFilter = StudyFilter(),
+        new_limit: int | None = None,
+    ) -> None:
+        """
+        Args:
+            new_limit: new cards to introduce in this session (`--new N`); by default what is
+                left of the daily allowance.
+        """
+        self.db = db
+        self.settings = settings
+        self.filter = study_filter
+        self.scheduler = make_scheduler(settings)
+        self.preview_scheduler = make_scheduler(settings, fuzz=False)
+        self.session_new_limit = new_limit
+        self.new_seen = 0
+        self.tally = SessionTally()
+        self._undo: list[_Undo] = []
+
+    # -- what comes next ---------------------------------------------------------------------------
+
+    def new_allowance(self, now: datetime) -> int:
+        if self.session_new_limit is not None:
+            return max(self.session_new_limit - self.new_seen, 0)
+        start, _end = day_bounds(now, self.settings.day_starts_at_hour)
+        introduced = self.db.execute(
+            "select count(distinct card_id) from reviews where reviewed_at >= ? and state_before = 0 "
+            "and undone_at is null",
+            [start],
+        ).fetchone()[0]
+        return max(self.settings.new_cards_per_day - introduced, 0)
+
+    def next_card(self, now: datetime) -> StudyCardRow | None:
+        where, params = self.filter.sql()
+        t = now.timestamp()
+        _start, day_end = day_bounds(now, self.settings.day_starts_at_hour)
+        params = {**params, "now": t, "day_end": day_end, "ahead": t + LEARN_AHEAD.total_seconds()}
+        queries = [
+            f"select * from cards where state in (1, 3) and due <= :now and {where} order by due limit 1",
+            f"select * from cards where state = 2 and due < :day_end and {where} order by due limit 1",
+        ]
+        if self.new_allowance(now) > 0:
+            queries.append(f"select * from cards where state = 0 and {where} order by deck, position limit 1")
+        queries.append(f"select * from cards where state in (1, 3) and due <= :ahead and {where} order by due limit 1")
+        for sql in queries:
+            row = next(self.db.query(sql, params), None)
+            if row is not None:
+                return _study_row(row)
+        return None
+
+    def counts(self, now: datetime) -> Counts:
+        """What is left today under this session's filter."""
+        where, params = self.filter.sql()
+        t = now.timestamp()
+        _start, day_end = day_bounds(now, self.settings.day_starts_at_hour)
+        params = {**params, "now": t, "day_end": day_end}
+        learning = self.db.execute(
+            f"select count(*) from cards where state in (1, 3) and due < :day_end and {where}", params
+        ).fetchone()[0]
+        review = self.db.execute(
+            f"select count(*) from cards where state = 2 and due < :day_end and {where}", params
+        ).fetchone()[0]
+        allowance = self.new_allowance(now)
+        new = 0
+        if allowance:
+            new = self.db.execute(
+                f"select count(*) from (select 1 from cards where state = 0 and {where} limit :cap)",
+                {**params, "cap": allowance},
+            ).fetchone()[0]
+        return Counts(new=new, learning=learning, review=review)
+
+    def next_due_after_session(self, now: datetime) -> datetime | None:
+        where, params = self.filter.sql()
+        row = self.db.execute(
+            f"select min(due) from cards where state > 0 and {where}", {**params, "now": now.timestamp()}
+        ).fetchone()
+        return from_epoch(row[0])
+
+    # -- answering ---------------------------------------------------------------------------------
+
+    def preview(self, card_id: str, now: datetime) -> dict[int, timedelta]:
+        """The interval each grade would give (without fuzz, as Anki shows it)."""
+        card = _fsrs_card(self._schedule_row(card_id), now)
+        return {
+            rating.value: self.preview_scheduler.review_card(card, rating, review_datetime=now)[0].due - now
+            for rating in Rating
+        }
+
+    def rate(self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None) -> None:
+        """Grade a card and commit it, together with its review-log row."""
+        with write_transaction(self.db):
+            before = self._schedule_row(card_id)
+            card, _log = self.scheduler.review_card(
+                _fsrs_card(before, now), Rating(rating), review_datetime=now
+            )
+            after = {
+                "state": int(card.state),
+                "step": card.step,
+                "stability": card.stability,
+                "difficulty": card.difficulty,
+                "due": card.due.timestamp(),
+                "last_review": now.timestamp(),
+                "reps": before["reps"] + 1,
+                "lapses": before["lapses"] + (1 if rating == Rating.Again and before["state"] == State.Review else 0),
+            }
+            self.db["cards"].update(card_id, after)
+            review_id = self.db["reviews"].insert(
+                {
+                    "card_id": card_id,
+                    "rating": rating,
+                    "reviewed_at": now.timestamp(),
+                    "duration_ms": duration_ms,
+                    "state_before": before["state"],
+                    "before": json.dumps(before),
+                    "state": after["state"],
+                    "stability": after["stability"],
+                    "difficulty": after["difficulty"],
+                    "due": after["due"],
+                }
+            ).last_pk
+        if before["state"] == NEW:
+            self.new_seen += 1
+        self.tally.ratings[rating] += 1
+        self.tally.seconds += (duration_ms or 0) / 1000
+        self._undo.append(_Undo(card_id, before, review_id))
+
+    def suspend(self, card_id: str) -> None:
+        self._set_flag(card_id, {"suspended": 1})
+
+    def bury(self, card_id: str, now: datetime) -> None:
+        """Hide the card until the next study day starts."""
+        _start, day_end = day_bounds(now, self.settings.day_starts_at_hour)
+        self._set_flag(card_id, {"buried_until": day_end})
+
+    def _set_flag(self, card_id: str, values: dict) -> None:
+        with write_transaction(self.db):
+            row = self.db["cards"].get(card_id)
+            before = {key: row[key] for key in ("suspended", "buried_until")}
+            self.db["cards"].update(card_id, values)
+        self._undo.append(_Undo(card_id, before, None))
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self, now: datetime) -> str | None:
+        """Take back the last answer, suspension or burial of this session; returns the card id."""
+        if not self._undo:
+            return None
+        last = self._undo.pop()
+        with write_transaction(self.db):
+            self.db["cards"].update(last.card_id, last.before)
+            if last.review_id is not None:
+                self.db.execute("update reviews set undone_at = ? where id = ?", [now.timestamp(), last.review_id])
+        if last.review_id is not None:
+            rating = self.db["reviews"].get(last.review_id)["rating"]
+            self.tally.ratings[rating] -= 1
+            if last.before["state"] == NEW:
+                self.new_seen -= 1
+        return last.card_id
+
+    def card(self, card_id: str) -> StudyCardRow:
+        return _study_row(self.db["cards"].get(card_id))
+
+    def _schedule_row(self, card_id: str) -> dict:
+        row = self.db.execute(
+            f"select {', '.join(SCHEDULE_COLUMNS)} from cards where id = ?", [card_id]
+        ).fetchone()
+        if row is None:
+            raise KeyError(card_id)
+        return dict(zip(SCHEDULE_COLUMNS, row))
+
+
+def _fsrs_card(row: dict, now: datetime) -> Card:
+    if row["state"] == NEW:
+        return Card(card_id=0, state=State.Learning, step=0, due=now)
+    return Card(
+        card_id=0,
+        state=State(row["state"]),
+        step=row["step"],
+        stability=row["stability"],
+        difficulty=row["difficulty"],
+        due=from_epoch(row["due"]),
+        last_review=from_epoch(row["last_review"]),
+    )
+
+
+def _study_row(row: dict) -> StudyCardRow:
+    return StudyCardRow(
+        id=row["id"],
+        deck=row["deck"],
+        kind=row["kind"],
+        data=json.loads(row["data"]),
+        state=row["state"],
+        due=row["due"],
+        reps=row["reps"],
+        lapses=row["lapses"],
+    )
+
+
+def deck_overview(db: Database, settings: Settings, now: datetime) -> list[dict]:
+    """Per deck: title, and how many new, learning and due cards wait today (home screen)."""
+    t = now.timestamp()
+    _start, day_end = day_bounds(now, settings.day_starts_at_hour)
+    rows = db.query(
+        """
+        select d.id, d.title,
+          coalesce(sum(c.state = 0), 0) as new,
+          coalesce(sum(c.state in (1, 3) and c.due < :day_end), 0) as learning,
+          coalesce(sum(c.state = 2 and c.due < :day_end), 0) as due,
+          count(c.id) as total
+        from decks d left join cards c
+          on c.deck = d.id and c.present = 1 and c.suspended = 0
+          and (c.buried_until is null or c.buried_until <= :now)
+        where d.present = 1
+        group by d.id order by d.title
+        """,
+        {"now": t, "day_end": day_end},
+    )
+    return list(rows)

@@ -1,0 +1,118 @@
+"""YAML read so that every value keeps its file position, and the traps of YAML are caught.
+
+PyYAML's `compose` gives nodes with line/column marks; we build plain data from them and keep the
+nodes to turn a pydantic error path like `cards.3.front` back into `file:line:col`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# After YAML's escapes, "\\tanh" holds a TAB and "\\frac" a form feed; "\\nabla" a newline + "abla".
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|\n(?:abla|eq|ot\b|ewline|u\b|e\b)")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a content file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class YamlDocument:
+    """A parsed YAML file: its data, its node tree, and the problems found while reading it."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.data: object = None
+        self.root: yaml.Node | None = None
+        self.problems: list[Problem] = []
+        loader = _Loader(text)
+        try:
+            self.root = loader.get_single_node()
+            if self.root is not None:
+                self._lint(self.root)
+                self.data = loader.construct_document(self.root)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            message = " ".join(str(part) for part in (error.context, error.problem) if part)
+            self.problems.append(self._problem_at(mark, f"YAML syntax: {message}"))
+        except yaml.YAMLError as error:
+            self.problems.append(Problem(str(path), 1, 1, f"YAML: {error}"))
+        finally:
+            loader.dispose()
+
+    def problem(self, path: tuple[object, ...], message: str) -> Problem:
+        """A problem positioned at the node reached by `path` (keys and list indices)."""
+        return self._problem_at(self.locate(path).start_mark, message)
+
+    def locate(self, path: tuple[object, ...]) -> yaml.Node:
+        """The deepest node along `path`; path parts that do not exist are skipped."""
+        node = self.root
+        assert node is not None
+        for part in path:
+            child = _child(node, part)
+            if child is not None:
+                node = child
+        return node
+
+    def _problem_at(self, mark: yaml.Mark | None, message: str) -> Problem:
+        if mark is None:
+            return Problem(str(self.path), 1, 1, message)
+        return Problem(str(self.path), mark.line + 1, mark.column + 1, message)
+
+    def _lint(self, node: yaml.Node) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, yaml.Node] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        first = seen[key.value].start_mark.line + 1
+                        self.problems.append(
+                            self._problem_at(key.start_mark, f"duplicate key {key.value!r} (first at line {first})")
+                        )
+                    else:
+                        seen[key.value] = key
+                self._lint(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                self._lint(item)
+        elif isinstance(node, yaml.ScalarNode) and node.style == '"' and _CONTROL.search(node.value):
+            self.problems.append(
+                self._problem_at(
+                    node.start_mark,
+                    "control character in a double-quoted string: a LaTeX backslash such as \\tanh or "
+                    "\\frac is read as an escape there; use 'single quotes' or a | block",
+                )
+            )
+
+
+def _child(node: yaml.Node, part: object) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return value
+    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def key_node(document: YamlDocument, path: tuple[object, ...]) -> yaml.Node | None:
+    """The key node (not the value) of the last part of `path`, for 'extra field' errors."""
+    parent = document.locate(path[:-1])
+    if isinstance(parent, yaml.MappingNode):
+        for key, _value in parent.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(path[-1]):
+                return key
+    return None

@@ -1,0 +1,71 @@
+"""Card text → Rich renderables: paragraphs with Unicode math, `inline code`, **bold**, fenced code."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.text import Text
+
+from quizapp.core.latex import math_spans
+
+_FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
+_INLINE = re.compile(r"`([^`\n]+)`|\*\*(.+?)\*\*")
+CODE_THEME = "monokai"
+
+
+def code_block(code: str, lang: str = "python", *, highlight_line: int | None = None) -> Syntax:
+    return Syntax(
+        code.rstrip("\n"),
+        lang or "text",
+        theme=CODE_THEME,
+        line_numbers=code.count("\n") > 1 or highlight_line is not None,
+        word_wrap=True,
+        highlight_lines={highlight_line} if highlight_line else None,
+        background_color="default",
+    )
+
+
+def inline(text: str, style: str = "") -> Text:
+    """One paragraph: math to Unicode, `code` and **bold** styled. Math inside code is left alone."""
+    out = Text(style=style)
+    position = 0
+    for match in _INLINE.finditer(text):
+        out.append_text(_with_math(text[position : match.start()]))
+        if match.group(1) is not None:
+            out.append(match.group(1), style="bold #e6db74 on #272822")
+        else:
+            out.append_text(_with_math(match.group(2), "bold"))
+        position = match.end()
+    out.append_text(_with_math(text[position:]))
+    return out
+
+
+def _with_math(text: str, style: str = "") -> Text:
+    out = Text(style=style)
+    position = 0
+    for start, end, rendered, display in math_spans(text):
+        out.append(text[position:start])
+        out.append(("\n  " if display else "") + rendered + ("\n" if display else ""), style="italic #a6e22e")
+        position = end
+    out.append(text[position:])
+    return out
+
+
+def rich_text(text: str | None, style: str = "") -> RenderableType:
+    """A card field (Markdown-ish) as a renderable."""
+    if not text:
+        return Text("")
+    parts: list[RenderableType] = []
+    position = 0
+    for match in _FENCE.finditer(text):
+        before = text[position : match.start()].strip("\n")
+        if before:
+            parts.append(inline(before, style))
+        parts.append(code_block(match.group(2), match.group(1) or "python"))
+        position = match.end()
+    rest = text[position:].strip("\n")
+    if rest:
+        parts.append(inline(rest, style))
+    return parts[0] if len(parts) == 1 else Group(*parts)

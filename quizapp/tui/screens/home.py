@@ -1,0 +1,105 @@
+"""Home: every deck with what waits today, and the way to study, exercises and stats."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from quizapp.core.study import StudyFilter, deck_overview
+from quizapp.core.sync import sync_content
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "study_selected", "Study deck", id="study-deck"),
+        Binding("a", "study_all", "Study all", id="study-all"),
+        Binding("e", "exercises", "Exercises", id="exercises"),
+        Binding("s", "stats", "Stats", id="stats"),
+        Binding("r", "reload", "Reload decks", id="reload"),
+        Binding("q", "app.quit", "Quit", id="quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("quizapp — decks", id="home-title")
+        yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+        yield Static(id="totals")
+        yield Static(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_column("Deck", key="deck")
+        for label in ("New", "Learning", "Due", "Cards"):
+            table.add_column(label, key=label.lower())
+        self.refresh_decks()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_decks()
+
+    def refresh_decks(self) -> None:
+        app = self.app
+        rows = deck_overview(app.collection.db, app.collection.settings, app.clock())
+        table = self.query_one("#decks", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in rows:
+            table.add_row(row["title"], row["new"], row["learning"], row["due"], row["total"], key=row["id"])
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        due = sum(r["due"] + r["learning"] for r in rows)
+        new = sum(r["new"] for r in rows)
+        self.query_one("#totals", Static).update(
+            f"{len(rows)} decks · {due} to review · {new} new available"
+            if rows else "No decks yet: add YAML decks with --content DIR (see README)."
+        )
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        report = self.app.collection.sync
+        widget = self.query_one("#problems", Static)
+        if not report.problems:
+            widget.update("")
+            widget.display = False
+            return
+        widget.display = True
+        lines = [f"⚠ {len(report.skipped_files)} deck file(s) skipped (their cards keep their last good "
+                 f"version); fix and press r, or run `quizapp validate`:"]
+        lines += [f"  {p}" for p in report.problems[:5]]
+        if len(report.problems) > 5:
+            lines.append(f"  … and {len(report.problems) - 5} more")
+        widget.update("\n".join(lines))
+
+    @on(DataTable.RowSelected, "#decks")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_study(StudyFilter(deck=event.row_key.value))
+
+    def action_study_selected(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            self.app.open_study(StudyFilter(deck=key.value))
+
+    def action_study_all(self) -> None:
+        self.app.open_study(StudyFilter())
+
+    def action_reload(self) -> None:
+        collection = self.app.collection
+        collection.sync = sync_content(collection.db, [d for d in collection.content_dirs if d.exists()])
+        self.refresh_decks()
+        self.notify(f"Reloaded {collection.sync.files} deck files ({collection.sync.parsed} changed).")
+
+    def action_exercises(self) -> None:
+        from quizapp.tui.screens.placeholder import ComingSoonScreen
+
+        self.app.push_screen(ComingSoonScreen("Exercises", "Coding exercises checked against PyTorch "
+                                              "references arrive with the exercise checker."))
+
+    def action_stats(self) -> None:
+        from quizapp.tui.screens.placeholder import ComingSoonScreen
+
+        self.app.push_screen(ComingSoonScreen("Stats", "Heatmap, retention and forecast arrive with "
+                                              "the stats screen."))
