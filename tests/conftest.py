@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from quizapp.config import Settings
+from quizapp.core.collection import Collection
+from quizapp.core.db import open_db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# Noon UTC on a fixed day; tests that care about study days pin TZ to UTC.
+T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Never touch the real data dir; study days in UTC so day boundaries are predictable."""
+    monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path / "default-home"))
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+
+
+@pytest.fixture
+def decks(tmp_path: Path) -> Path:
+    """A writable copy of the fixture decks."""
+    folder = tmp_path / "decks"
+    shutil.copytree(FIXTURES / "decks", folder)
+    return folder
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    database = open_db(tmp_path / "test.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def collection(tmp_path: Path, decks: Path):
+    opened = Collection.open(tmp_path / "home", [decks], builtin=False)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(fuzz=False)

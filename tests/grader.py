@@ -1,0 +1,30 @@
+"""A separate quizapp process for the crash and concurrency tests: grades cards, acknowledging each.
+
+Usage: python grader.py HOME DECKS COUNT [--then-hang]
+"""
+
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from quizapp.config import Settings
+from quizapp.core.collection import Collection
+from quizapp.core.study import StudySession
+
+
+def main() -> None:
+    home, decks, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    collection = Collection.open(home, [decks], builtin=False)
+    study = StudySession(collection.db, Settings(), new_limit=10**6)
+    for _ in range(count):
+        now = datetime.now(timezone.utc)
+        card = study.next_card(now)
+        study.rate(card.id, 3, now)
+        print(f"graded {card.id}", flush=True)
+    if "--then-hang" in sys.argv:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

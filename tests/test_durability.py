@@ -1,0 +1,66 @@
+"""Nothing acknowledged is lost: a killed process, and two processes grading at once."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.db import open_db
+
+GRADER = Path(__file__).parent / "grader.py"
+
+
+@pytest.fixture
+def big_deck(tmp_path: Path) -> Path:
+    folder = tmp_path / "big"
+    folder.mkdir()
+    cards = "".join(f"  - {{id: card{i:04d}, kind: basic, front: q{i}, back: a{i}}}\n" for i in range(300))
+    (folder / "big.yaml").write_text(f"quizapp: 1\ndeck: {{id: big, title: Big}}\ncards:\n{cards}")
+    return folder
+
+
+def start_grader(home: Path, decks: Path, count: int, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(GRADER), str(home), str(decks), str(count), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_a_process_killed_right_after_a_grade_loses_nothing(tmp_path: Path, big_deck: Path):
+    home = tmp_path / "home"
+    grader = start_grader(home, big_deck, 3, "--then-hang")
+    acknowledged = [grader.stdout.readline().split()[1] for _ in range(3)]
+    os.kill(grader.pid, signal.SIGKILL)
+    grader.communicate(timeout=10)
+    db = open_db(home / "quizapp.db")
+    try:
+        logged = [r["card_id"] for r in db.query("select card_id from reviews order by id")]
+        assert logged == acknowledged
+        states = {r["id"]: r["state"] for r in db.query("select id, state from cards where reps > 0")}
+        assert set(states) == set(acknowledged) and set(states.values()) == {1}
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+
+
+@pytest.mark.slow
+def test_two_processes_grading_at_once_lose_no_review(tmp_path: Path, big_deck: Path):
+    home = tmp_path / "home"
+    # Create the collection first so both graders race on answers, then also race on a fresh one.
+    graders = [start_grader(home, big_deck, 120) for _ in range(2)]
+    outputs = [g.communicate(timeout=120) for g in graders]
+    for grader, (out, err) in zip(graders, outputs):
+        assert grader.returncode == 0, err
+        assert "locked" not in err
+    acknowledged = sum(len(out.splitlines()) for out, _err in outputs)
+    assert acknowledged == 240
+    db = open_db(home / "quizapp.db")
+    try:
+        assert db["reviews"].count == 240
+        reps = db.execute("select sum(reps) from cards").fetchone()[0]
+        assert reps == 240
+    finally:
+        db.close()

@@ -1,0 +1,132 @@
+"""Scheduling as FSRS says, undo that restores exactly, suspend, bury, limits, day rollover."""
+
+import json
+from datetime import timedelta
+
+from conftest import T0
+from fsrs import Card, Rating, Scheduler, State
+
+from quizapp.config import Settings
+from quizapp.core.study import StudyFilter, StudySession
+
+
+def session(collection, settings=None, **kwargs) -> StudySession:
+    return StudySession(collection.db, settings or Settings(fuzz=False), **kwargs)
+
+
+def row(collection, card_id):
+    return collection.db["cards"].get(card_id)
+
+
+def test_new_cards_come_in_file_order(collection):
+    assert session(collection).next_card(T0).id == "conv-out"
+
+
+def test_a_grade_moves_the_due_date_as_fsrs_says(collection):
+    study = session(collection)
+    reference = Scheduler(enable_fuzzing=False)
+    expected, _ = reference.review_card(Card(card_id=0, due=T0), Rating.Good, review_datetime=T0)
+    study.rate("conv-out", 3, T0, duration_ms=4200)
+    stored = row(collection, "conv-out")
+    assert stored["state"] == State.Learning and stored["step"] == expected.step
+    assert stored["due"] == expected.due.timestamp() == (T0 + timedelta(minutes=10)).timestamp()
+    # Good again ten minutes later graduates it to a multi-day interval, still as FSRS computes it.
+    later = T0 + timedelta(minutes=10)
+    expected, _ = reference.review_card(expected, Rating.Good, review_datetime=later)
+    study.rate("conv-out", 3, later)
+    stored = row(collection, "conv-out")
+    assert stored["state"] == State.Review
+    assert stored["due"] == expected.due.timestamp()
+    assert stored["stability"] == expected.stability
+    reviews = list(collection.db.query("select rating, state_before, duration_ms from reviews order by id"))
+    assert reviews == [
+        {"rating": 3, "state_before": 0, "duration_ms": 4200},
+        {"rating": 3, "state_before": 1, "duration_ms": None},
+    ]
+
+
+def test_preview_shows_each_grades_interval(collection):
+    preview = session(collection).preview("conv-out", T0)
+    assert preview[1] == timedelta(minutes=1)
+    assert preview[3] == timedelta(minutes=10)
+    assert preview[4] >= timedelta(days=1)
+
+
+def test_undo_restores_the_card_exactly_and_marks_the_review(collection):
+    study = session(collection)
+    study.rate("conv-out", 3, T0)
+    study.rate("conv-out", 3, T0 + timedelta(minutes=10))
+    graduated = row(collection, "conv-out")
+    study.rate("conv-out", 1, T0 + timedelta(days=3))
+    assert study.undo(T0 + timedelta(days=3)) == "conv-out"
+    assert row(collection, "conv-out") == graduated
+    undone = list(collection.db.query("select rating, undone_at from reviews where undone_at is not null"))
+    assert undone == [{"rating": 1, "undone_at": (T0 + timedelta(days=3)).timestamp()}]
+    assert collection.db["reviews"].count == 3  # the log is never shortened
+    assert study.tally.done == 2
+
+
+def test_undoing_a_new_cards_first_answer_gives_back_the_new_allowance(collection):
+    study = session(collection, Settings(fuzz=False, new_cards_per_day=1))
+    study.rate("conv-out", 3, T0)
+    assert study.new_allowance(T0) == 0
+    study.undo(T0)
+    assert row(collection, "conv-out")["state"] == 0
+    assert study.new_allowance(T0) == 1
+
+
+def test_suspend_and_bury_remove_a_card_and_undo_brings_it_back(collection):
+    study = session(collection)
+    study.suspend("conv-out")
+    assert study.next_card(T0).id == "backbone"
+    study.undo(T0)
+    assert study.next_card(T0).id == "conv-out"
+    study.bury("conv-out", T0)
+    assert study.next_card(T0).id == "backbone"
+    assert study.next_card(T0 + timedelta(days=1)).id == "conv-out"  # back the next study day
+
+
+def test_daily_new_limit_and_session_override(collection):
+    limited = session(collection, Settings(fuzz=False, new_cards_per_day=2))
+    limited.rate("conv-out", 4, T0)
+    limited.rate("backbone", 4, T0)
+    assert limited.next_card(T0) is None
+    assert limited.counts(T0).new == 0
+    # Another session the same day shares the daily allowance...
+    assert session(collection, Settings(fuzz=False, new_cards_per_day=2)).next_card(T0) is None
+    # ...unless the learner asks for more with --new.
+    extra = session(collection, Settings(fuzz=False, new_cards_per_day=2), new_limit=3)
+    assert extra.next_card(T0).id == "backbone#rev"
+    assert extra.counts(T0).new == 3
+    # A new study day (rollover at 04:00 local) brings a new allowance.
+    assert session(collection, Settings(fuzz=False, new_cards_per_day=2)).next_card(T0 + timedelta(days=1)) is not None
+
+
+def test_learning_cards_come_back_after_their_step_and_before_new_cards(collection):
+    study = session(collection)
+    study.rate("conv-out", 1, T0)  # Again: due in one minute
+    assert study.next_card(T0).id == "backbone"
+    assert study.next_card(T0 + timedelta(minutes=2)).id == "conv-out"
+
+
+def test_counts_and_filters(collection):
+    study = session(collection, study_filter=StudyFilter(tag="demo"))
+    assert study.counts(T0).new == 9
+    assert session(collection, study_filter=StudyFilter(tag="nope")).next_card(T0) is None
+    assert session(collection, study_filter=StudyFilter(deck="demo")).next_card(T0).id == "conv-out"
+    only = session(collection, study_filter=StudyFilter(card_ids=("gap",)))
+    assert only.next_card(T0).id == "gap" and only.counts(T0).total == 1
+
+
+def test_lapses_count_forgotten_review_cards(collection):
+    study = session(collection)
+    study.rate("conv-out", 4, T0)
+    due = row(collection, "conv-out")["due"]
+    assert row(collection, "conv-out")["state"] == State.Review
+    from quizapp.core.clock import from_epoch
+
+    study.rate("conv-out", 1, from_epoch(due))
+    stored = row(collection, "conv-out")
+    assert stored["lapses"] == 1 and stored["state"] == State.Relearning
+    before = json.loads(collection.db.execute("select before from reviews order by id desc limit 1").fetchone()[0])
+    assert before["state"] == State.Review
