@@ -1,0 +1,65 @@
+"""The command-line contract: exit codes, errors without tracebacks, help on every command."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES
+
+from quizapp.cli import cli
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quizapp", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_validate_exits_0_on_good_decks_and_1_with_every_problem():
+    good = run("validate", str(FIXTURES / "decks"))
+    assert good.returncode == 0, good.stderr
+    assert "9 study cards: all valid" in good.stdout
+    bad = run("validate", str(FIXTURES / "broken"))
+    assert bad.returncode == 1
+    lines = bad.stdout.splitlines()
+    assert len(lines) == 10
+    assert all(line.startswith(str(FIXTURES / "broken")) for line in lines)
+    assert "Traceback" not in bad.stderr
+
+
+def test_validate_without_paths_checks_builtin_and_content_dirs(tmp_path: Path):
+    result = run("--content", str(FIXTURES / "broken"), "validate")
+    assert result.returncode == 1
+    assert "bad.yaml:11:11" in result.stdout
+
+
+def test_unknown_deck_and_missing_content_folder_are_usage_errors(tmp_path: Path):
+    result = run("--home", str(tmp_path / "h"), "study", "--deck", "no-such-deck")
+    assert result.returncode == 2
+    assert "no such deck" in result.stderr and "Traceback" not in result.stderr
+    result = run("--home", str(tmp_path / "h"), "--content", str(tmp_path / "missing"), "study")
+    assert result.returncode == 2 and "no such folder" in result.stderr
+
+
+def test_a_bad_config_file_is_reported_not_a_traceback(tmp_path: Path):
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "config.toml").write_text("desired_retention = 1.5\n")
+    result = run("--home", str(home), "study")
+    assert result.returncode == 2
+    assert "desired_retention must be a number from 0.70 to 0.99" in result.stderr
+
+
+def test_first_run_creates_home_with_a_commented_config(tmp_path: Path):
+    home = tmp_path / "fresh"
+    result = run("--home", str(home), "study", "--deck", "x")
+    assert result.returncode == 2
+    assert (home / "quizapp.db").exists()
+    assert "desired_retention = 0.9" in (home / "config.toml").read_text()
+
+
+@pytest.mark.parametrize("command", [[], ["study"], ["validate"]])
+def test_every_command_has_help(command: list[str]):
+    result = CliRunner().invoke(cli, [*command, "--help"], obj={})
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and len(result.output.splitlines()) > 4

@@ -1,0 +1,36 @@
+"""torch and pandas stay off the start-up path of study, stats and the home screen."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES
+
+PROBE = """
+import sys
+from pathlib import Path
+from quizapp.core.collection import Collection
+from quizapp.core.study import StudySession, deck_overview
+import quizapp.cli, quizapp.tui.app, quizapp.tui.screens.home, quizapp.tui.screens.study
+collection = Collection.open(Path(sys.argv[1]), [Path(sys.argv[2])])
+from quizapp.core.clock import utc_now
+deck_overview(collection.db, collection.settings, utc_now())
+StudySession(collection.db, collection.settings).next_card(utc_now())
+heavy = sorted(m for m in ("torch", "pandas", "numpy") if m in sys.modules)
+print(",".join(heavy) or "none")
+"""
+
+
+def test_study_path_imports_neither_torch_nor_pandas(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "home"), str(FIXTURES / "decks")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "none"
+
+
+def test_domain_never_imports_textual():
+    probe = "import sys, quizapp.core.collection, quizapp.core.study, quizapp.core.sync; print('textual' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
