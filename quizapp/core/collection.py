@@ -29,7 +29,9 @@ class Collection:
         home.mkdir(parents=True, exist_ok=True)
         write_default_config(locations.config_path(home))
         settings = load_settings(locations.config_path(home))
-        content_dirs = ([locations.builtin_content_dir()] if builtin else []) + list(extra_content or [])
+        # Resolved, so that the same folder named two ways is still the same files to the sync.
+        extra = [Path(folder).resolve() for folder in extra_content or []]
+        content_dirs = ([locations.builtin_content_dir()] if builtin else []) + extra
         db = open_db(locations.db_path(home))
         report = sync_content(db, [d for d in content_dirs if d.exists()])
         return cls(home, settings, db, content_dirs, report)

@@ -7,9 +7,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from quizapp.core import cloze
-from quizapp.core.yaml_source import Problem, YamlDocument, key_node
+from quizapp.core.problem import Problem
+
+if TYPE_CHECKING:
+    from quizapp.core.yaml_source import YamlDocument
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -87,6 +91,8 @@ def load_deck_file(path: Path) -> DeckLoad:
     except OSError as error:
         result.problems.append(Problem(str(path), 1, 1, f"cannot read: {error.strerror}"))
         return result
+    from quizapp.core.yaml_source import YamlDocument
+
     document = YamlDocument(path, text)
     result.problems.extend(document.problems)
     if document.root is None and not result.problems:
@@ -152,6 +158,8 @@ def _expand(card) -> list[tuple[str, dict]]:  # noqa: ANN001
 
 
 def _pydantic_problems(document: YamlDocument, error) -> list[Problem]:  # noqa: ANN001
+    from quizapp.core.yaml_source import key_node
+
     problems = []
     kinds = {"basic", "reverse", "cloze", "choice", "type", "bug", "output"}
     for item in error.errors(include_url=False):

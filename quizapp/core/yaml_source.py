@@ -7,27 +7,15 @@ nodes to turn a pydantic error path like `cards.3.front` back into `file:line:co
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from quizapp.core.problem import Problem
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # After YAML's escapes, "\\tanh" holds a TAB and "\\frac" a form feed; "\\nabla" a newline + "abla".
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|\n(?:abla|eq|ot\b|ewline|u\b|e\b)")
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with a content file, at a 1-based line and column."""
-
-    file: str
-    line: int
-    column: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
 
 class YamlDocument:

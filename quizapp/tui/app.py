@@ -44,11 +44,25 @@ class QuizApp(App[None]):
         self.clock = clock
 
     def on_mount(self) -> None:
+        if self.start == "study":
+            # The home screen is built only when the learner goes back to it: first card sooner.
+            self.open_study(self.study_filter, self.new_limit)
+        else:
+            self.open_home()
+
+    def open_home(self) -> None:
         from quizapp.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        if self.start == "study":
-            self.open_study(self.study_filter, self.new_limit)
+
+    def leave_screen(self) -> None:
+        """Back from a screen: to the one below it, or to the home screen when it was the first."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+        else:
+            from quizapp.tui.screens.home import HomeScreen
+
+            self.switch_screen(HomeScreen())
 
     def open_study(self, study_filter: StudyFilter, new_limit: int | None = None) -> None:
         from quizapp.tui.screens.study import StudyScreen

@@ -309,4 +309,4 @@ class StudyScreen(Screen[None]):
             self.show_next()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.app.leave_screen()

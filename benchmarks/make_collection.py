@@ -1,0 +1,112 @@
+"""Generate a synthetic collection: deck files with N cards, and a home whose database holds a
+review history of R reviews (card states spread like a collection in use).
+
+    python benchmarks/make_collection.py --cards 10000 --reviews 100000 --out benchmarks/.data/c10k
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import time
+from pathlib import Path
+
+from quizapp.core.collection import Collection
+
+DECKS = 10
+KINDS = ("basic", "cloze", "choice", "type", "reverse")
+
+
+def write_decks(folder: Path, cards: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    per_deck = cards // DECKS
+    for d in range(DECKS):
+        lines = ["quizapp: 1", f"deck: {{id: synth-{d:02d}, title: 'Synthetic {d:02d}'}}", "cards:"]
+        for i in range(per_deck):
+            n = d * per_deck + i
+            kind = KINDS[n % len(KINDS)]
+            lines.append(f"  - id: c{n:06d}")
+            lines.append(f"    kind: {kind}")
+            lines.append(f"    tags: [t{n % 7}]")
+            if kind in ("basic", "reverse"):
+                lines.append(f"    front: 'Q{n:05d} output size $\\lfloor \\frac{{H-K+2P}}{{S}} \\rfloor + 1$ 卷积'")
+                lines.append(f"    back: 'Answer {n} with `code` and text'")
+            elif kind == "cloze":
+                lines.append(f"    text: 'Q{n:05d} weight decay adds {{{{c1::$\\frac{{\\lambda}}{{2}}\\|w\\|^2$}}}} to the loss'")
+            elif kind == "choice":
+                lines.append(f"    question: Q{n:05d} which one?")
+                lines.append("    options: [alpha, beta, gamma]")
+                lines.append("    answer: beta")
+            else:
+                lines.append(f"    question: Q{n:05d} type it")
+                lines.append("    answer: df.loc[df.a > 0]")
+        (folder / f"synth-{d:02d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def add_history(db_path: Path, reviews: int, seed: int = 7) -> None:
+    """Give cards review states and append `reviews` log rows, spread over the past year."""
+    rng = random.Random(seed)
+    now = time.time()
+    conn = sqlite3.connect(db_path)
+    ids = [row[0] for row in conn.execute("select id from cards order by id")]
+    reviewed = ids[: int(len(ids) * 0.8)]  # a fifth stays new
+    updates = []
+    for card_id in reviewed:
+        stability = rng.uniform(0.5, 200)
+        due = now + rng.uniform(-20, 60) * 86400
+        updates.append((2, stability, rng.uniform(1, 10), due, due - stability * 86400, rng.randint(1, 30),
+                        rng.randint(0, 5), card_id))
+    conn.executemany(
+        "update cards set state=?, stability=?, difficulty=?, due=?, last_review=?, reps=?, lapses=? where id=?",
+        updates,
+    )
+    before = json.dumps({"state": 2, "step": None, "stability": 10.0, "difficulty": 5.0, "due": now,
+                         "last_review": now - 864000, "reps": 3, "lapses": 0})
+    batch = []
+    for i in range(reviews):
+        at = now - rng.uniform(0, 365) * 86400
+        batch.append((rng.choice(reviewed), rng.choice((1, 3, 3, 3, 3, 4, 2)), at, rng.randint(1500, 20000),
+                      2, before, 2, 10.0, 5.0, at + 864000))
+        if len(batch) == 50_000:
+            conn.executemany(
+                "insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, state, "
+                "stability, difficulty, due) values (?,?,?,?,?,?,?,?,?,?)", batch)
+            batch.clear()
+    if batch:
+        conn.executemany(
+            "insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, state, "
+            "stability, difficulty, due) values (?,?,?,?,?,?,?,?,?,?)", batch)
+    conn.commit()
+    conn.execute("vacuum")
+    conn.close()
+
+
+def make(out: Path, cards: int, reviews: int) -> tuple[Path, Path]:
+    """Build (or reuse) a collection; returns (deck folder, home)."""
+    decks, home = out / "decks", out / "home"
+    marker = out / f"done-{cards}-{reviews}"
+    if marker.exists():
+        return decks, home
+    write_decks(decks, cards)
+    collection = Collection.open(home, [decks], builtin=False)
+    collection.close()
+    add_history(home / "quizapp.db", reviews)
+    marker.write_text("ok")
+    return decks, home
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--reviews", type=int, default=100_000)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    decks, home = make(args.out, args.cards, args.reviews)
+    print(f"decks in {decks}, home in {home} ({time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
