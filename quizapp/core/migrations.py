@@ -77,3 +77,13 @@ def m001_initial(db: Database) -> None:
         {"path": str, "mtime_ns": int, "size": int, "ok": int, "problems": str, "deck": str},
         pk="path",
     )
+
+
+@MIGRATIONS()
+def m002_study_queue_indexes(db: Database) -> None:
+    # Covering index: the progress counts and the due queue read only the index, never the rows.
+    db["cards"].create_index(
+        ["state", "due", "present", "suspended", "buried_until", "deck"], index_name="cards_queue"
+    )
+    db["cards"].create_index(["state", "deck", "position"], index_name="cards_new_order")
+    db.execute("drop index if exists cards_by_state_due")

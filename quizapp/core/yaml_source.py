@@ -31,13 +31,15 @@ class YamlDocument:
             self.root = loader.get_single_node()
             if self.root is not None:
                 self._lint(self.root)
-                self.data = loader.construct_document(self.root)
+                self.data = _build(self.root, loader, {})
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             message = " ".join(str(part) for part in (error.context, error.problem) if part)
             self.problems.append(self._problem_at(mark, f"YAML syntax: {message}"))
         except yaml.YAMLError as error:
             self.problems.append(Problem(str(path), 1, 1, f"YAML: {error}"))
+        except TypeError:  # a list or mapping used as a mapping key
+            self.problems.append(Problem(str(path), 1, 1, "YAML: a list or mapping cannot be a key"))
         finally:
             loader.dispose()
 
@@ -84,6 +86,27 @@ class YamlDocument:
                     "\\frac is read as an escape there; use 'single quotes' or a | block",
                 )
             )
+
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _build(node: yaml.Node, loader: yaml.SafeLoader, built: dict[int, object]) -> object:
+    """Plain data from a node tree, as `construct_document` makes it, several times faster for
+    the strings that make up nearly all of a deck (PyYAML's constructor is pure Python)."""
+    if id(node) in built:  # an alias: the same object, as PyYAML gives
+        return built[id(node)]
+    if isinstance(node, yaml.ScalarNode):
+        value = node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+    elif isinstance(node, yaml.SequenceNode):
+        value = [_build(item, loader, built) for item in node.value]
+    elif any(key.tag == _MERGE for key, _value in node.value):
+        value = loader.construct_object(node, deep=True)  # `<<:` merges: leave them to PyYAML
+    else:
+        value = {_build(key, loader, built): _build(item, loader, built) for key, item in node.value}
+    built[id(node)] = value
+    return value
 
 
 def _child(node: yaml.Node, part: object) -> yaml.Node | None:

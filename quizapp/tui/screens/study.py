@@ -98,7 +98,8 @@ class StudyScreen(Screen[None]):
         typed.value = ""
         self.query_one("#answer", Static).update("")
         self.query_one("#grades", Static).update("")
-        self._update_progress()
+        # Counting what is left scans the queue index; the next card goes on screen first.
+        self.call_after_refresh(self._update_progress)
         if card is None:
             typed.display = False
             self.query_one("#prompt", Static).update(self._summary())
