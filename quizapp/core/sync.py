@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quizapp.core.db import write_transaction
-from quizapp.core.loader import find_deck_files
+from quizapp.core.loader import cross_file_problems, find_deck_files, load_deck_file
 from quizapp.core.problem import Problem
 
 if TYPE_CHECKING:
@@ -55,8 +55,6 @@ def sync_content(db: Database, folders: list[Path]) -> SyncReport:
             report.problems.extend(Problem(**p) for p in json.loads(row["problems"]))
     if not changed and not gone:
         return report
-
-    from quizapp.core.loader import cross_file_problems, load_deck_file  # parsing only when a file changed
 
     loads = [load_deck_file(path) for path in changed]
     report.parsed = len(loads)
