@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from quizapp.core.collection import Collection
 from quizapp.core.db import open_db
 
 GRADER = Path(__file__).parent / "grader.py"
@@ -49,7 +50,8 @@ def test_a_process_killed_right_after_a_grade_loses_nothing(tmp_path: Path, big_
 @pytest.mark.slow
 def test_two_processes_grading_at_once_lose_no_review(tmp_path: Path, big_deck: Path):
     home = tmp_path / "home"
-    # Create the collection first so both graders race on answers, then also race on a fresh one.
+    # Create the collection first, so the two graders race on answers only (first opens: below).
+    Collection.open(home, [big_deck], builtin=False).close()
     graders = [start_grader(home, big_deck, 120) for _ in range(2)]
     outputs = [g.communicate(timeout=120) for g in graders]
     for grader, (out, err) in zip(graders, outputs):
@@ -62,5 +64,20 @@ def test_two_processes_grading_at_once_lose_no_review(tmp_path: Path, big_deck: 
         assert db["reviews"].count == 240
         reps = db.execute("select sum(reps) from cards").fetchone()[0]
         assert reps == 240
+    finally:
+        db.close()
+
+
+@pytest.mark.slow
+def test_three_first_starts_at_once_build_one_collection(tmp_path: Path, big_deck: Path):
+    home = tmp_path / "home"
+    graders = [start_grader(home, big_deck, 0) for _ in range(3)]
+    for grader in graders:
+        _out, err = grader.communicate(timeout=120)
+        assert grader.returncode == 0, err
+    db = open_db(home / "quizapp.db")
+    try:
+        assert db["cards"].count == 300
+        assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == 2
     finally:
         db.close()
