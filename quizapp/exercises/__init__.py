@@ -1,0 +1,1 @@
+"""Coding exercises: exercise files, PyTorch references, the sandboxed checker, attempts."""

@@ -1,0 +1,119 @@
+"""Exercise files → validated exercises, every problem as `file:line:col: message`, like decks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from quizapp.core.problem import Problem
+from quizapp.core.yaml_source import YamlDocument, key_node
+from quizapp.exercises.exercise_format import Exercise, ExerciseFile
+from quizapp.exercises.references import REFERENCES, CaseParams
+
+EXERCISE_FOLDER = "exercises"
+
+
+@dataclass
+class LoadedExercise:
+    spec: Exercise
+    cases: list[CaseParams]
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass
+class Catalog:
+    exercises: dict[str, LoadedExercise] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def get(self, exercise_id: str) -> LoadedExercise | None:
+        return self.exercises.get(exercise_id)
+
+
+def find_exercise_files(folders: Iterable[Path]) -> list[Path]:
+    """Exercise files: YAML under an `exercises/` folder of a content dir, or named directly."""
+    files = []
+    for folder in folders:
+        if folder.is_file():
+            files.append(folder)
+            continue
+        roots = [folder] if folder.name == EXERCISE_FOLDER else [folder / EXERCISE_FOLDER]
+        for root in roots:
+            if root.is_dir():
+                files += sorted(p for p in root.rglob("*.y*ml") if not any(s.startswith(".") for s in p.parts[-2:]))
+    return files
+
+
+def load_catalog(folders: Iterable[Path]) -> Catalog:
+    catalog = Catalog()
+    for path in find_exercise_files(folders):
+        exercise, problems = load_exercise_file(path)
+        catalog.problems += problems
+        if exercise is None:
+            continue
+        if exercise.id in catalog.exercises:
+            first = catalog.exercises[exercise.id].path
+            catalog.problems.append(Problem(str(path), 1, 1, f"exercise id {exercise.id!r} is also used by {first}"))
+            continue
+        catalog.exercises[exercise.id] = exercise
+    catalog.problems.sort()
+    return catalog
+
+
+def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(str(path), 1, 1, f"cannot read: {error}")]
+    document = YamlDocument(path, text)
+    problems = list(document.problems)
+    if document.data is None or problems:
+        return None, problems or [Problem(str(path), 1, 1, "empty file: an exercise file needs quizapp and exercise")]
+    try:
+        spec = ExerciseFile.model_validate(document.data).exercise
+    except ValidationError as error:
+        return None, _positioned(document, error, ())
+    if spec.check not in REFERENCES:
+        known = ", ".join(sorted(REFERENCES))
+        return None, [document.problem(("exercise", "check"), f"exercise.check: no reference named {spec.check!r} "
+                                                                f"(known: {known})")]
+    cases, names = [], set()
+    for index, raw in enumerate(spec.cases):
+        where = ("exercise", "cases", index)
+        try:
+            case = REFERENCES[spec.check].params.model_validate(raw)
+        except ValidationError as error:
+            problems += _positioned(document, error, where)
+            continue
+        if case.name in names:
+            problems.append(document.problem((*where, "name"), f"duplicate case name {case.name!r}"))
+        names.add(case.name)
+        cases.append(case)
+    if problems:
+        return None, sorted(problems)
+    return LoadedExercise(spec, cases, path), []
+
+
+def _positioned(document: YamlDocument, error: ValidationError, prefix: tuple) -> list[Problem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = (*prefix, *item["loc"])
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            node = key_node(document, loc) or document.locate(loc)
+            message = f"unknown field {loc[-1]!r}"
+        elif item["type"] == "missing":
+            node = document.locate(loc[:-1])
+            message = f"missing field {loc[-1]!r}"
+        else:
+            node = document.locate(loc)
+        where = ".".join(str(part) for part in loc) or "file"
+        problems.append(Problem(str(document.path), node.start_mark.line + 1, node.start_mark.column + 1,
+                                f"{where}: {message}"))
+    return problems
