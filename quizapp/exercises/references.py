@@ -24,7 +24,7 @@ Pair = tuple[Positive, Positive]
 
 class CaseParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
     dtype: Literal["float32", "float64"] = "float64"
     seed: int | None = None
 
@@ -76,7 +76,7 @@ def _torch(array: np.ndarray, device: str, *, grad: bool = False):  # noqa: ANN2
 
 
 def _numpy(tensor) -> np.ndarray:  # noqa: ANN001
-    return tensor.detach().cpu().numpy()
+    return tensor.detach().cpu().numpy().copy()  # torch may update the tensor in place later
 
 
 # -- pooling ---------------------------------------------------------------------------------------

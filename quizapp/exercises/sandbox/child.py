@@ -121,7 +121,8 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
             problem = _save(out_dir / f"{name}.npy", value)
             if problem:
                 return {"error": {"type": "output", "message": f"{call['fn']}() → {name}: {problem}"}}
-    mutated = [name for name, array in inputs.items() if not np.array_equal(array, untouched[name], equal_nan=True)]
+            inputs[name] = np.array(value)  # a later call may take it (running statistics, say)
+    mutated = [name for name, array in untouched.items() if not np.array_equal(inputs[name], array, equal_nan=True)]
     return {"mutated": mutated}
 
 
