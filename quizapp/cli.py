@@ -99,26 +99,77 @@ def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Check deck files and print every problem as file:line:col: message.
+    """Check deck and exercise files and print every problem as file:line:col: message.
 
-    Without PATHS, checks the built-in decks and every --content folder.
+    Without PATHS, checks the built-in content and every --content folder.
     """
     from quizapp import locations
     from quizapp.core.loader import cross_file_problems, find_deck_files, load_deck_file
+    from quizapp.exercises.catalog import find_exercise_files, load_catalog
 
     folders = list(paths) or [locations.builtin_content_dir(), *_content_dirs(ctx)]
-    files = find_deck_files(folders)
+    deck_folders = [f for f in folders if not (f.is_file() and "exercises" in f.parts[:-1])]
+    files = find_deck_files(deck_folders)
     loads = [load_deck_file(path) for path in files]
     cross_file_problems(loads, {})
-    problems = sorted(p for load in loads for p in load.problems)
+    exercise_files = find_exercise_files(folders)
+    exercises = load_catalog(exercise_files)
+    problems = sorted([p for load in loads for p in load.problems] + exercises.problems)
     for problem in problems:
         click.echo(str(problem))
     cards = sum(len(load.cards) for load in loads)
-    bad = sum(not load.ok for load in loads)
-    summary = f"{len(files)} deck file(s), {cards} study cards: "
+    bad = sum(not load.ok for load in loads) + len({p.file for p in exercises.problems})
+    summary = f"{len(files)} deck file(s), {cards} study cards, {len(exercise_files)} exercise file(s): "
     summary += f"{len(problems)} problem(s) in {bad} file(s)" if problems else "all valid"
     click.echo(summary, err=bool(problems))
     sys.exit(1 if problems else 0)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--check", "check_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check FILE against the exercise's references; exit 0 if every case passes, 1 if not.")
+@click.option("--json", "as_json", is_flag=True, help="With --check: print the verdict as one JSON object.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
+              help="Where the PyTorch references run.")
+@click.option("--starter", is_flag=True, help="Print the starter file: the functions to implement.")
+@click.option("--watch", "watch_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Re-check FILE (default: your workspace file) on every save.")
+@click.pass_context
+def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_json: bool, device: str,
+             starter: bool, watch_file: str | None) -> None:
+    """List the exercises, or open NAME's exercise screen (or check, print or watch it)."""
+    from quizapp import exercise_commands as commands
+
+    modes = [flag for flag, on in (("--check", check_file), ("--starter", starter), ("--watch", watch_file is not None))
+             if on]
+    if len(modes) > 1:
+        raise UsageProblem(f"{' and '.join(modes)} cannot be used together")
+    if as_json and not check_file:
+        raise UsageProblem("--json goes with --check FILE")
+    if modes and name is None:
+        raise UsageProblem(f"{modes[0]} needs an exercise NAME (`quizapp exercise` lists them)")
+    try:
+        if name is None:
+            sys.exit(commands.list_exercises(_open_collection(ctx)))
+        catalog_dirs = [_builtin_dir(), *_content_dirs(ctx)]
+        loaded = commands.find_exercise(catalog_dirs, name)
+        if starter:
+            click.echo(loaded.spec.starter, nl=False)
+        elif check_file:
+            sys.exit(commands.check_file(_open_collection(ctx), loaded, check_file, device, as_json))
+        elif watch_file is not None:
+            sys.exit(commands.watch(_open_collection(ctx), loaded, Path(watch_file) if watch_file else None, device))
+        else:
+            _run_app(ctx, start="exercise", exercise_id=loaded.id, device=device)
+    except commands.ExerciseUsageError as error:
+        raise UsageProblem(str(error)) from None
+
+
+def _builtin_dir() -> Path:
+    from quizapp import locations
+
+    return locations.builtin_content_dir()
 
 
 def main() -> None:

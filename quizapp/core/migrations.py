@@ -87,3 +87,35 @@ def m002_study_queue_indexes(db: Database) -> None:
     )
     db["cards"].create_index(["state", "deck", "position"], index_name="cards_new_order")
     db.execute("drop index if exists cards_by_state_due")
+
+
+@MIGRATIONS()
+def m003_exercises(db: Database) -> None:
+    # Every check the learner ran, with the code as it was: nothing they wrote is ever lost.
+    db["exercise_attempts"].create(
+        {
+            "id": int,
+            "exercise_id": str,
+            "at": float,  # epoch seconds, UTC
+            "code": str,
+            "passed": int,
+            "cases_passed": int,
+            "cases_total": int,
+            "verdict": str,  # JSON, as `quizapp exercise --check --json` prints it
+            "duration_s": float,
+            "device": str,
+            "via": str,  # tui, check, watch
+            "rating": int,  # the FSRS rating this attempt gave, if the exercise was due
+        },
+        pk="id",
+        not_null={"exercise_id", "at", "code", "passed"},
+    )
+    db["exercise_attempts"].create_index(["exercise_id", "at"], index_name="attempts_by_exercise")
+    # Exercises are scheduled like cards: passing one sends it away, to be redone from scratch later.
+    db["exercise_schedule"].create(
+        {"exercise_id": str, "state": int, "step": int, "stability": float, "difficulty": float,
+         "due": float, "last_review": float, "reps": int, "lapses": int},
+        pk="exercise_id",
+        not_null={"state", "reps", "lapses"},
+        defaults={"state": 0, "reps": 0, "lapses": 0},
+    )

@@ -185,7 +185,7 @@ class StudySession:
 
     def preview(self, card_id: str, now: datetime) -> dict[int, timedelta]:
         """The interval each grade would give (without fuzz, as Anki shows it)."""
-        card = _fsrs_card(self._schedule_row(card_id), now)
+        card = fsrs_card(self._schedule_row(card_id), now)
         return {
             rating.value: self.preview_scheduler.review_card(card, rating, review_datetime=now)[0].due - now
             for rating in Rating
@@ -196,7 +196,7 @@ class StudySession:
         with write_transaction(self.db):
             before = self._schedule_row(card_id)
             card, _log = self.scheduler.review_card(
-                _fsrs_card(before, now), Rating(rating), review_datetime=now
+                fsrs_card(before, now), Rating(rating), review_datetime=now
             )
             after = {
                 "state": int(card.state),
@@ -276,7 +276,7 @@ class StudySession:
         return dict(zip(SCHEDULE_COLUMNS, row))
 
 
-def _fsrs_card(row: dict, now: datetime) -> Card:
+def fsrs_card(row: dict, now: datetime) -> Card:
     if row["state"] == NEW:
         return Card(card_id=0, state=State.Learning, step=0, due=now)
     return Card(

@@ -30,7 +30,8 @@ class CaseParams(BaseModel):
 
     def shown(self) -> dict:
         """The parameters as the learner sees them next to the case's name."""
-        return self.model_dump(exclude={"name", "seed"}, exclude_defaults=False)
+        shown = self.model_dump(mode="json", exclude={"name", "seed", "dtype"}, exclude_defaults=True)
+        return {**shown, "dtype": self.dtype}
 
 
 @dataclass

@@ -1,0 +1,150 @@
+"""`quizapp exercise` without the TUI: list, check a file, watch a file. Each returns an exit code."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from quizapp.exercises.catalog import LoadedExercise, load_catalog
+
+if TYPE_CHECKING:
+    from quizapp.core.collection import Collection
+    from quizapp.exercises.checker import Checker, Verdict
+
+WATCH_INTERVAL_S = 0.2
+
+
+class ExerciseUsageError(Exception):
+    """Bad input on the command line or in an exercise file: exit code 2."""
+
+
+def find_exercise(folders: list[Path], name: str) -> LoadedExercise:
+    catalog = load_catalog(folders)
+    found = catalog.get(name)
+    if found is not None:
+        return found
+    broken = [str(p) for p in catalog.problems if Path(p.file).stem.replace("_", "-") == name.replace("_", "-")]
+    if broken:
+        raise ExerciseUsageError(f"exercise {name!r} has problems:\n" + "\n".join(broken))
+    known = ", ".join(sorted(catalog.exercises)) or "none"
+    raise ExerciseUsageError(f"no exercise named {name!r} (known: {known})")
+
+
+def exercise_folders(collection: Collection) -> list[Path]:
+    return [folder for folder in collection.content_dirs if folder.exists()]
+
+
+def list_exercises(collection: Collection) -> int:
+    from quizapp.exercises.progress import ExerciseProgress
+
+    try:
+        catalog = load_catalog(exercise_folders(collection))
+        statuses = ExerciseProgress(collection.db, collection.settings).statuses()
+    finally:
+        collection.close()
+    now = datetime.now(timezone.utc)
+    width = max((len(exercise_id) for exercise_id in catalog.exercises), default=0)
+    for exercise_id, loaded in sorted(catalog.exercises.items()):
+        status = statuses.get(exercise_id)
+        label = status.label(now) if status else "new"
+        click.echo(f"{exercise_id:<{width}}  {label:<20}  {loaded.spec.title}")
+    for problem in catalog.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(f"\n`quizapp exercise NAME` opens one; `--starter`, `--check FILE`, `--watch` work without the screen.",
+               err=True)
+    return 0
+
+
+def _read_code(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExerciseUsageError(f"{path}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise ExerciseUsageError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise ExerciseUsageError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def _checker_for(device: str) -> tuple[Checker, str]:
+    from quizapp.exercises.checker import Checker, DeviceUnavailable, resolve_device
+
+    checker = Checker()
+    checker.host.start()  # NumPy loads in the host while torch loads here
+    try:
+        return checker, resolve_device(device)
+    except DeviceUnavailable as error:
+        checker.close()
+        raise ExerciseUsageError(str(error)) from None
+
+
+def _record(collection: Collection, loaded: LoadedExercise, code: str, verdict: Verdict, via: str) -> None:
+    from quizapp.exercises.progress import ExerciseProgress
+
+    if not verdict.cancelled:
+        ExerciseProgress(collection.db, collection.settings).record(
+            loaded.id, code, verdict, datetime.now(timezone.utc), via
+        )
+
+
+def check_file(collection: Collection, loaded: LoadedExercise, path: Path, device: str, as_json: bool) -> int:
+    from quizapp.exercises.report import format_verdict
+
+    try:
+        code = _read_code(path)
+        checker, device = _checker_for(device)
+        try:
+            verdict = checker.check(loaded, code, str(path), device)
+        finally:
+            checker.close()
+        _record(collection, loaded, code, verdict, "check")
+    finally:
+        collection.close()
+    if as_json:
+        click.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
+    else:
+        click.echo(format_verdict(verdict, loaded.spec.title, click.style))
+    return 0 if verdict.passed else 1
+
+
+def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, device: str) -> int:
+    """Check on start and after every save, until Ctrl+C. Polls, because file-change events are
+    missed on WSL drives, NFS and some editors' atomic saves, which watch modes are notorious for."""
+    from quizapp.exercises.report import format_verdict
+    from quizapp.exercises.workspace import ensure_solution_file
+
+    if path is None:
+        path = ensure_solution_file(collection.home, loaded)
+    checker, device = _checker_for(device)
+    seen = None
+    try:
+        click.echo(f"Watching {path} (checks on every save; Ctrl+C stops).", err=True)
+        while True:
+            try:
+                stat = path.stat()
+                signature = (stat.st_mtime_ns, stat.st_size)
+            except FileNotFoundError:
+                signature = None
+            if signature != seen:
+                seen = signature
+                if signature is None:
+                    click.echo(f"{path}: no such file yet; waiting for it.", err=True)
+                else:
+                    code = _read_code(path)
+                    verdict = checker.check(loaded, code, str(path), device)
+                    _record(collection, loaded, code, verdict, "watch")
+                    click.echo(f"\n── {time.strftime('%H:%M:%S')} ──")
+                    click.echo(format_verdict(verdict, loaded.spec.title, click.style))
+                    click.echo(f"Watching {path}; Ctrl+C stops.", err=True)
+            time.sleep(WATCH_INTERVAL_S)
+    except KeyboardInterrupt:
+        click.echo("\nStopped watching.", err=True)
+        return 0
+    finally:
+        checker.close()
+        collection.close()

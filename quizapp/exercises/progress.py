@@ -1,0 +1,111 @@
+"""Exercise attempts and their schedule, in the learner's database.
+
+Every check is stored with its code and verdict. A check counts for scheduling only when the
+exercise is due (new, or its FSRS due date has come): pass → Good, fail → Again. Checks in between
+are practice and leave the schedule alone, so ten failed runs while debugging are not ten lapses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from fsrs import Rating
+
+from quizapp.config import Settings
+from quizapp.core.clock import from_epoch
+from quizapp.core.db import write_transaction
+from quizapp.core.study import NEW, SCHEDULE_COLUMNS, fsrs_card, make_scheduler
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from quizapp.exercises.checker import Verdict
+
+
+@dataclass(frozen=True)
+class ExerciseStatus:
+    attempts: int
+    ever_passed: bool
+    last_passed: bool | None
+    due: datetime | None
+    """None for an exercise never attempted (it is new, and due now)."""
+    state: int
+
+    def is_due(self, now: datetime) -> bool:
+        return self.state == NEW or self.due is None or self.due <= now
+
+    def label(self, now: datetime) -> str:
+        if self.attempts == 0:
+            return "new"
+        if not self.ever_passed:
+            return "not passed yet"
+        if self.is_due(now):
+            return "due: redo it"
+        days = (self.due - now).total_seconds() / 86400 if self.due else 0
+        return f"passed · back in {days:.0f} d" if days >= 1 else "passed · back today"
+
+
+class ExerciseProgress:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.scheduler = make_scheduler(settings)
+
+    def record(self, exercise_id: str, code: str, verdict: Verdict, now: datetime, via: str) -> int | None:
+        """Store the attempt; when the exercise is due, grade it. Returns the rating given, if any."""
+        with write_transaction(self.db):
+            before = self._schedule_row(exercise_id)
+            rating = None
+            if before["state"] == NEW or before["due"] is None or before["due"] <= now.timestamp():
+                rating = Rating.Good if verdict.passed else Rating.Again
+                card, _log = self.scheduler.review_card(fsrs_card(before, now), rating, review_datetime=now)
+                lapse = rating == Rating.Again and before["state"] == 2
+                self.db["exercise_schedule"].upsert(
+                    {"exercise_id": exercise_id, "state": int(card.state), "step": card.step,
+                     "stability": card.stability, "difficulty": card.difficulty, "due": card.due.timestamp(),
+                     "last_review": now.timestamp(), "reps": before["reps"] + 1, "lapses": before["lapses"] + lapse},
+                    pk="exercise_id",
+                )
+            self.db["exercise_attempts"].insert(
+                {"exercise_id": exercise_id, "at": now.timestamp(), "code": code, "passed": int(verdict.passed),
+                 "cases_passed": sum(case.passed for case in verdict.cases), "cases_total": len(verdict.cases),
+                 "verdict": json.dumps(verdict.to_json()), "duration_s": verdict.duration_s, "device": verdict.device,
+                 "via": via, "rating": int(rating) if rating else None}
+            )
+        return int(rating) if rating else None
+
+    def statuses(self) -> dict[str, ExerciseStatus]:
+        rows = self.db.execute(
+            """
+            select a.exercise_id, count(*), max(a.passed),
+                   (select passed from exercise_attempts l where l.exercise_id = a.exercise_id
+                    order by at desc, id desc limit 1),
+                   s.due, coalesce(s.state, 0)
+            from exercise_attempts a left join exercise_schedule s on s.exercise_id = a.exercise_id
+            group by a.exercise_id
+            """
+        ).fetchall()
+        return {
+            row[0]: ExerciseStatus(row[1], bool(row[2]), bool(row[3]), from_epoch(row[4]) if row[4] else None, row[5])
+            for row in rows
+        }
+
+    def status(self, exercise_id: str) -> ExerciseStatus:
+        return self.statuses().get(exercise_id, ExerciseStatus(0, False, None, None, NEW))
+
+    def last_code(self, exercise_id: str) -> str | None:
+        row = self.db.execute(
+            "select code from exercise_attempts where exercise_id = ? order by at desc, id desc limit 1", [exercise_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    def _schedule_row(self, exercise_id: str) -> dict:
+        row = self.db.execute(
+            f"select {', '.join(SCHEDULE_COLUMNS)} from exercise_schedule where exercise_id = ?", [exercise_id]
+        ).fetchone()
+        if row is None:
+            return {"state": NEW, "step": 0, "stability": None, "difficulty": None, "due": None,
+                    "last_review": None, "reps": 0, "lapses": 0}
+        return dict(zip(SCHEDULE_COLUMNS, row))

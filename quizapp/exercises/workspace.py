@@ -1,0 +1,40 @@
+"""The learner's own exercise files: `<home>/exercises/<id>.py`, kept between sessions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from quizapp.exercises.catalog import LoadedExercise
+
+
+def solution_path(home: Path, exercise_id: str) -> Path:
+    return home / "exercises" / f"{exercise_id}.py"
+
+
+def ensure_solution_file(home: Path, exercise: LoadedExercise) -> Path:
+    """The learner's file for `exercise`, created from the starter the first time."""
+    path = solution_path(home, exercise.id)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(exercise.spec.starter, encoding="utf-8")
+    return path
+
+
+def start_over(home: Path, exercise: LoadedExercise) -> Path | None:
+    """Put the starter back for a redo; the old file is kept beside it. Returns where it went."""
+    path = solution_path(home, exercise.id)
+    kept = None
+    if path.exists() and path.read_text(encoding="utf-8", errors="replace") != exercise.spec.starter:
+        kept = path.with_name(f"{exercise.id}.{time.strftime('%Y%m%d-%H%M%S')}.py")
+        path.replace(kept)
+    save_atomically(path, exercise.spec.starter)
+    return kept
+
+
+def save_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a solution."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
