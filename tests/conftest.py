@@ -50,3 +50,32 @@ def collection(tmp_path: Path, decks: Path):
 @pytest.fixture
 def settings() -> Settings:
     return Settings(fuzz=False)
+
+
+@pytest.fixture(scope="session")
+def checker():
+    """One warm checker for the whole run, as a learner's session has."""
+    from quizapp.exercises.checker import Checker
+
+    warm = Checker()
+    yield warm
+    warm.close()
+
+
+@pytest.fixture(scope="session")
+def builtin_exercises():
+    from quizapp import locations
+    from quizapp.exercises.catalog import load_catalog
+
+    catalog = load_catalog([locations.builtin_content_dir()])
+    assert not catalog.problems, catalog.problems
+    return catalog
+
+
+@pytest.fixture(scope="session")
+def tight_exercise():
+    from quizapp.exercises.catalog import load_exercise_file
+
+    loaded, problems = load_exercise_file(FIXTURES / "exercises" / "tight_limits.yaml")
+    assert not problems, problems
+    return loaded

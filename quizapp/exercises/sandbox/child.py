@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import linecache
 import os
 import signal
 import sys
@@ -86,6 +87,8 @@ def _run_cases(workdir: Path, request: dict) -> None:
     sys.meta_path.insert(0, _Blocked(blocked))
     results = open(RESULTS_FILE, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
     namespace = {"__name__": "solution", "__file__": filename, "__builtins__": builtins}
+    # Tracebacks quote the code as it was checked, even if the file changed or never existed.
+    linecache.cache[filename] = (len(request["code"]), None, request["code"].splitlines(True), filename)
     try:
         exec(compile(request["code"], filename, "exec"), namespace)  # noqa: S102 - confined above
     except BaseException as error:  # noqa: BLE001
@@ -165,6 +168,9 @@ def describe(error: BaseException, filename: str) -> dict:
         lines.append(f'File "{filename}", line {frame.lineno}, in {frame.name}')
         if frame.line:
             lines.append(f"    {frame.line}")
-    lines.append(f"{type(error).__name__}: {error}")
+    detail = str(error)
+    if isinstance(error, MemoryError) and not detail:
+        detail = "out of memory (over this exercise's memory limit)"
+    lines.append(f"{type(error).__name__}: {detail}" if detail else type(error).__name__)
     kind = "memory" if isinstance(error, MemoryError) else "exception"
     return {"type": kind, "line": frames[-1].lineno if frames else None, "message": "\n".join(lines)}
