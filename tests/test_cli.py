@@ -18,7 +18,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_validate_exits_0_on_good_decks_and_1_with_every_problem():
     good = run("validate", str(FIXTURES / "decks"))
     assert good.returncode == 0, good.stderr
-    assert "9 study cards: all valid" in good.stdout
+    assert "9 study cards, 0 exercise file(s): all valid" in good.stdout
     bad = run("validate", str(FIXTURES / "broken"))
     assert bad.returncode == 1
     lines = bad.stdout.splitlines()

@@ -10,6 +10,7 @@ import pytest
 
 from quizapp.core.collection import Collection
 from quizapp.core.db import open_db
+from quizapp.core.migrations import MIGRATIONS
 
 GRADER = Path(__file__).parent / "grader.py"
 
@@ -78,6 +79,6 @@ def test_three_first_starts_at_once_build_one_collection(tmp_path: Path, big_dec
     db = open_db(home / "quizapp.db")
     try:
         assert db["cards"].count == 300
-        assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == 2
+        assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == len(MIGRATIONS._migrations)
     finally:
         db.close()

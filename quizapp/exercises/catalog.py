@@ -92,7 +92,7 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
             problems += _positioned(document, error, where)
             continue
         if case.name in names:
-            problems.append(document.problem((*where, "name"), f"duplicate case name {case.name!r}"))
+            problems.append(document.problem((*where, "name"), f"exercise.cases.{index}.name: duplicate case name {case.name!r}"))
         names.add(case.name)
         cases.append(case)
     if problems:
@@ -109,8 +109,9 @@ def _positioned(document: YamlDocument, error: ValidationError, prefix: tuple) -
             node = key_node(document, loc) or document.locate(loc)
             message = f"unknown field {loc[-1]!r}"
         elif item["type"] == "missing":
-            node = document.locate(loc[:-1])
             message = f"missing field {loc[-1]!r}"
+            loc = loc[:-1]
+            node = document.locate(loc)
         else:
             node = document.locate(loc)
         where = ".".join(str(part) for part in loc) or "file"

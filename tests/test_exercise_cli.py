@@ -1,0 +1,143 @@
+"""`quizapp exercise`: the contract of DESIGN.md (exit codes, JSON), watch mode, and validation."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import FIXTURES
+
+SOLUTIONS = Path(__file__).parent / "solutions" / "maxpool2d"
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quizapp", "--home", str(home), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_exits_0_on_a_pass_and_prints_the_json_of_the_design(tmp_path: Path):
+    result = run(tmp_path, "exercise", "maxpool2d", "--check", str(SOLUTIONS / "correct.py"), "--json")
+    assert result.returncode == 0, result.stderr
+    verdict = json.loads(result.stdout)
+    assert {"exercise", "passed", "device", "duration_s", "cases"} <= set(verdict)
+    assert verdict["exercise"] == "maxpool2d" and verdict["passed"] is True and verdict["device"] == "cpu"
+    assert len(verdict["cases"]) == 8
+    for case in verdict["cases"]:
+        assert {"name", "passed", "message", "max_abs_err", "max_rel_err"} <= set(case)
+        assert case["max_abs_err"] == 0.0
+
+
+def test_check_exits_1_on_a_failure_and_says_which_case(tmp_path: Path):
+    result = run(tmp_path, "exercise", "maxpool2d", "--check", str(SOLUTIONS / "wrong_mask_spreads_ties.py"))
+    assert result.returncode == 1
+    assert "✗ ties-go-to-the-first" in result.stdout
+    assert "7/8 cases pass." in result.stdout
+
+
+def test_usage_and_content_errors_exit_2_without_a_traceback(tmp_path: Path):
+    cases = [
+        ("exercise", "no-such-exercise", "--check", str(SOLUTIONS / "correct.py")),
+        ("exercise", "maxpool2d", "--check", str(tmp_path / "missing.py")),
+        ("exercise", "maxpool2d", "--json"),
+        ("exercise", "maxpool2d", "--starter", "--check", str(SOLUTIONS / "correct.py")),
+        ("exercise", "--starter"),
+        ("--content", str(FIXTURES / "broken_exercises"), "exercise", "broken-pool", "--starter"),
+    ]
+    binary = tmp_path / "binary.py"
+    binary.write_bytes(b"\xff\xfe\x00def")
+    cases.append(("exercise", "maxpool2d", "--check", str(binary)))
+    for args in cases:
+        result = run(tmp_path, *args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr and result.stderr.startswith("Error:"), (args, result.stderr)
+
+
+def test_cuda_without_a_gpu_is_a_usage_error(tmp_path: Path):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    result = run(tmp_path, "exercise", "maxpool2d", "--check", str(SOLUTIONS / "correct.py"), "--device", "cuda")
+    assert result.returncode == 2
+    assert "--device cuda" in result.stderr
+
+
+def test_starter_prints_the_signatures(tmp_path: Path):
+    result = run(tmp_path, "exercise", "maxpool2d", "--starter")
+    assert result.returncode == 0
+    assert "def maxpool2d_forward(x, kernel_size, stride):" in result.stdout
+    assert "def maxpool2d_backward(dout, x, kernel_size, stride):" in result.stdout
+
+
+def test_list_shows_every_exercise_with_its_status(tmp_path: Path):
+    run(tmp_path, "exercise", "maxpool2d", "--check", str(SOLUTIONS / "correct.py"))
+    run(tmp_path, "exercise", "conv2d", "--check", str(SOLUTIONS / "correct.py"))
+    result = run(tmp_path, "exercise")
+    assert result.returncode == 0
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert {"maxpool2d", "avgpool2d", "conv2d", "batchnorm", "smooth-l1", "fix-gradient-descent"} <= set(rows)
+    assert "passed" in rows["maxpool2d"]
+    assert "not passed yet" in rows["conv2d"]
+    assert " new " in rows["avgpool2d"]
+
+
+def test_validate_reports_exercise_problems_with_positions():
+    result = subprocess.run([sys.executable, "-m", "quizapp", "validate", str(FIXTURES / "broken_exercises")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    broken = str(FIXTURES / "broken_exercises" / "exercises" / "broken.yaml")
+    unknown = str(FIXTURES / "broken_exercises" / "exercises" / "unknown_check.yaml")
+    lines = result.stdout.splitlines()
+    assert f"{broken}:8:3: exercise.colour: unknown field 'colour'" in lines
+    assert any(line.startswith(f"{unknown}:5:10: exercise.check: no reference named 'max_pool_3d'") for line in lines)
+
+
+def test_case_problems_are_positioned_at_the_case(tmp_path: Path):
+    from quizapp.exercises.catalog import load_exercise_file
+
+    path = FIXTURES / "broken_exercises" / "exercises" / "broken.yaml"
+    fixed = tmp_path / "broken.yaml"
+    fixed.write_text(path.read_text().replace("  colour: blue\n", ""))
+    _loaded, problems = load_exercise_file(fixed)
+    messages = [f"{p.line}:{p.column}: {p.message}" for p in problems]
+    assert any(m.startswith("10:7: exercise.cases.1: Value error, kernel [3, 3] is larger") for m in messages), messages
+    assert "11:41: exercise.cases.2.kernal: unknown field 'kernal'" in messages
+    assert "11:7: exercise.cases.2: missing field 'kernel'" in messages
+    assert "12:14: exercise.cases.3.name: duplicate case name 'ok'" in messages
+
+
+def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path):
+    solution = tmp_path / "mine.py"
+    solution.write_text((SOLUTIONS / "wrong_overwrites_overlaps.py").read_text())
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "exercise", "maxpool2d", "--watch", str(solution)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        first = _read_until(watcher, "cases pass.")
+        assert "5/8 cases pass." in first
+        time.sleep(0.05)
+        solution.write_text((SOLUTIONS / "correct.py").read_text())
+        second = _read_until(watcher, "cases pass.")
+        assert "All 8 cases pass." in second
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        _out, err = watcher.communicate(timeout=10)
+    assert watcher.returncode == 0
+    assert "Stopped watching." in err and "Traceback" not in err
+
+
+def _read_until(process: subprocess.Popen, marker: str, timeout: float = 60) -> str:
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    raise AssertionError("".join(seen))
