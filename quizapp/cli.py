@@ -161,7 +161,7 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
         elif watch_file is not None:
             sys.exit(commands.watch(_open_collection(ctx), loaded, Path(watch_file) if watch_file else None, device))
         else:
-            _run_app(ctx, start="exercise", exercise_id=loaded.id, device=device)
+            _run_app(ctx, start="exercise", exercise_id=loaded.id, device=commands.usable_device(device))
     except commands.ExerciseUsageError as error:
         raise UsageProblem(str(error)) from None
 

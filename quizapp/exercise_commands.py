@@ -71,6 +71,16 @@ def _read_code(path: Path) -> str:
         raise ExerciseUsageError(f"{path}: cannot read ({error.strerror})") from None
 
 
+def usable_device(device: str) -> str:
+    """The device the references will run on; a usage error when CUDA is asked for and absent."""
+    from quizapp.exercises.checker import DeviceUnavailable, resolve_device
+
+    try:
+        return resolve_device(device)
+    except DeviceUnavailable as error:
+        raise ExerciseUsageError(str(error)) from None
+
+
 def _checker_for(device: str) -> tuple[Checker, str]:
     from quizapp.exercises.checker import Checker, DeviceUnavailable, resolve_device
 

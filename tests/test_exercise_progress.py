@@ -26,10 +26,11 @@ def test_every_attempt_is_stored_with_its_code(db, settings):
 def test_a_due_exercise_is_rated_and_practice_in_between_is_not(db, settings):
     progress = ExerciseProgress(db, settings)
     assert progress.record("maxpool2d", "x", verdict(False), T0, "tui") == Rating.Again
-    # Relearning step: not due for a few minutes, so debugging runs leave the schedule alone.
-    assert progress.record("maxpool2d", "x", verdict(False), T0 + timedelta(seconds=30), "tui") is None
+    # Back tomorrow; debugging runs today leave the schedule alone.
+    assert progress.record("maxpool2d", "x", verdict(False), T0 + timedelta(minutes=5), "tui") is None
     status = progress.status("maxpool2d")
     assert status.attempts == 2 and not status.ever_passed and status.label(T0) == "not passed yet"
+    assert status.due == T0 + timedelta(days=1)
     later = status.due + timedelta(seconds=1)
     assert progress.record("maxpool2d", "x", verdict(True), later, "tui") == Rating.Good
     passed = progress.status("maxpool2d")

@@ -2,7 +2,8 @@
 
 Every check is stored with its code and verdict. A check counts for scheduling only when the
 exercise is due (new, or its FSRS due date has come): pass → Good, fail → Again. Checks in between
-are practice and leave the schedule alone, so ten failed runs while debugging are not ten lapses.
+are practice and leave the schedule alone, so ten failed runs while debugging are not ten lapses,
+and the pass that follows them today does not count as remembering it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from fsrs import Rating
+from fsrs import Rating, Scheduler
 
 from quizapp.config import Settings
 from quizapp.core.clock import from_epoch
 from quizapp.core.db import write_transaction
-from quizapp.core.study import NEW, SCHEDULE_COLUMNS, fsrs_card, make_scheduler
+from quizapp.core.study import NEW, SCHEDULE_COLUMNS, fsrs_card
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -51,7 +52,15 @@ class ExerciseStatus:
 class ExerciseProgress:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
-        self.scheduler = make_scheduler(settings)
+        # An exercise takes minutes, so no same-day learning steps: a first pass sends it away for
+        # days, a fail brings it back tomorrow. Checks on the same day are practice.
+        self.scheduler = Scheduler(
+            desired_retention=settings.desired_retention,
+            learning_steps=(),
+            relearning_steps=(),
+            maximum_interval=settings.maximum_interval_days,
+            enable_fuzzing=settings.fuzz,
+        )
 
     def record(self, exercise_id: str, code: str, verdict: Verdict, now: datetime, via: str) -> int | None:
         """Store the attempt; when the exercise is due, grade it. Returns the rating given, if any."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -11,6 +12,9 @@ from textual.binding import Binding
 from quizapp.core.clock import utc_now
 from quizapp.core.collection import Collection
 from quizapp.core.study import StudyFilter
+
+if TYPE_CHECKING:
+    from quizapp.exercises.checker import Checker
 
 
 class QuizApp(App[None]):
@@ -29,11 +33,17 @@ class QuizApp(App[None]):
         start: str = "home",
         study_filter: StudyFilter = StudyFilter(),
         new_limit: int | None = None,
+        exercise_id: str | None = None,
+        device: str = "cpu",
+        checker: Checker | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         """
         Args:
-            start: "home" or "study": the first screen, as chosen on the command line.
+            start: "home", "study" or "exercise": the first screen, as chosen on the command line.
+            exercise_id: the exercise to open when `start` is "exercise".
+            device: where exercise references run: cpu, cuda or auto.
+            checker: a warm exercise checker to use (tests share one); made on first use otherwise.
             clock: returns the current UTC time; tests pass a fixed one.
         """
         super().__init__()
@@ -41,12 +51,33 @@ class QuizApp(App[None]):
         self.start = start
         self.study_filter = study_filter
         self.new_limit = new_limit
+        self.exercise_id = exercise_id
+        self.device = device
+        self._checker = checker
+        self._owns_checker = checker is None
         self.clock = clock
+
+    @property
+    def checker(self) -> Checker:
+        """The session's exercise checker; its sandbox host stays warm between checks."""
+        if self._checker is None:
+            from quizapp.exercises.checker import Checker, resolve_device
+
+            self._checker = Checker()
+            self._checker.host.start()
+            self.device = resolve_device(self.device)
+        return self._checker
+
+    def on_unmount(self) -> None:
+        if self._checker is not None and self._owns_checker:
+            self._checker.close()
 
     def on_mount(self) -> None:
         if self.start == "study":
             # The home screen is built only when the learner goes back to it: first card sooner.
             self.open_study(self.study_filter, self.new_limit)
+        elif self.start == "exercise" and self.exercise_id:
+            self.open_exercise(self.exercise_id)
         else:
             self.open_home()
 
@@ -68,6 +99,17 @@ class QuizApp(App[None]):
         from quizapp.tui.screens.study import StudyScreen
 
         self.push_screen(StudyScreen(study_filter, new_limit))
+
+    def open_exercise(self, exercise_id: str) -> None:
+        from quizapp.exercises.catalog import load_catalog
+        from quizapp.tui.screens.exercise import ExerciseScreen
+
+        catalog = load_catalog([d for d in self.collection.content_dirs if d.exists()])
+        exercise = catalog.get(exercise_id)
+        if exercise is None:
+            self.notify(f"No exercise named {exercise_id!r}.", severity="error")
+            return
+        self.push_screen(ExerciseScreen(exercise))
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -1,15 +1,21 @@
-"""Home: every deck with what waits today, and the way to study, exercises and stats."""
+"""Home: every deck with what waits today, the exercises with their status, and stats."""
 
 from __future__ import annotations
 
-from textual import on
+from typing import TYPE_CHECKING
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
 
 from quizapp.core.study import StudyFilter, deck_overview
 from quizapp.core.sync import sync_content
+
+if TYPE_CHECKING:
+    from quizapp.exercises.catalog import Catalog
 
 
 class HomeScreen(Screen[None]):
@@ -17,6 +23,7 @@ class HomeScreen(Screen[None]):
         Binding("enter", "study_selected", "Study deck", id="study-deck"),
         Binding("a", "study_all", "Study all", id="study-all"),
         Binding("e", "exercises", "Exercises", id="exercises"),
+        Binding("d", "decks", "Decks", id="decks", show=False),
         Binding("s", "stats", "Stats", id="stats"),
         Binding("r", "reload", "Reload decks", id="reload"),
         Binding("q", "app.quit", "Quit", id="quit"),
@@ -27,6 +34,9 @@ class HomeScreen(Screen[None]):
         yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         yield Static(id="totals")
         yield Static(id="problems")
+        yield Static("Exercises", id="exercises-title")
+        yield DataTable(id="exercises", cursor_type="row", zebra_stripes=True)
+        yield Static("Loading exercises…", id="exercise-totals")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -36,9 +46,59 @@ class HomeScreen(Screen[None]):
             table.add_column(label, key=label.lower())
         self.refresh_decks()
         table.focus()
+        exercises = self.query_one("#exercises", DataTable)
+        exercises.add_column("Exercise", key="title")
+        exercises.add_column("Status", key="status")
+        self.catalog: Catalog | None = None
+        self._load_exercises()
 
     def on_screen_resume(self) -> None:
         self.refresh_decks()
+        self.refresh_exercises()
+
+    @work(thread=True, group="catalog")
+    def _load_exercises(self) -> Catalog:
+        # In a thread: reading exercise files loads pydantic and NumPy, which the first paint skips.
+        from quizapp.exercises.catalog import load_catalog
+
+        return load_catalog([d for d in self.app.collection.content_dirs if d.exists()])
+
+    @on(Worker.StateChanged)
+    def _catalog_loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "catalog" and event.state == WorkerState.SUCCESS:
+            self.catalog = event.worker.result
+            self.refresh_exercises()
+
+    def refresh_exercises(self) -> None:
+        if getattr(self, "catalog", None) is None:
+            return
+        from quizapp.exercises.progress import ExerciseProgress
+
+        now = self.app.clock()
+        statuses = ExerciseProgress(self.app.collection.db, self.app.collection.settings).statuses()
+        table = self.query_one("#exercises", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        due = 0
+        for exercise_id, exercise in sorted(self.catalog.exercises.items()):
+            status = statuses.get(exercise_id)
+            label = status.label(now) if status else "new"
+            due += status is not None and status.ever_passed and status.is_due(now)
+            table.add_row(exercise.spec.title, label, key=exercise_id)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        count = len(self.catalog.exercises)
+        text = f"{count} exercises · {due} due to redo · e to go there, Enter to open" if count else "No exercises."
+        if self.catalog.problems:
+            text += f" · ⚠ {len(self.catalog.problems)} problem(s) in exercise files: `quizapp validate`"
+        self.query_one("#exercise-totals", Static).update(text)
+
+    @on(DataTable.RowSelected, "#exercises")
+    def _exercise_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_exercise(event.row_key.value)
+
+    def action_decks(self) -> None:
+        self.query_one("#decks", DataTable).focus()
 
     def refresh_decks(self) -> None:
         app = self.app
@@ -78,6 +138,8 @@ class HomeScreen(Screen[None]):
         self.app.open_study(StudyFilter(deck=event.row_key.value))
 
     def action_study_selected(self) -> None:
+        if self.focused is self.query_one("#exercises", DataTable):
+            return  # the table's own Enter opens the exercise
         table = self.query_one("#decks", DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
@@ -93,10 +155,7 @@ class HomeScreen(Screen[None]):
         self.notify(f"Reloaded {collection.sync.files} deck files ({collection.sync.parsed} changed).")
 
     def action_exercises(self) -> None:
-        from quizapp.tui.screens.placeholder import ComingSoonScreen
-
-        self.app.push_screen(ComingSoonScreen("Exercises", "Coding exercises checked against PyTorch "
-                                              "references arrive with the exercise checker."))
+        self.query_one("#exercises", DataTable).focus()
 
     def action_stats(self) -> None:
         from quizapp.tui.screens.placeholder import ComingSoonScreen

@@ -1,0 +1,232 @@
+"""One exercise: the prompt and hints beside an editor, checks run in a worker, results below.
+
+The editor holds the learner's workspace file (`<home>/exercises/<id>.py`), saved half a second
+after each change and before every check, so nothing typed is lost to a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import var
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Markdown, Static, TextArea
+from textual.worker import Worker, WorkerState
+
+from quizapp.core.latex import to_unicode
+from quizapp.exercises.catalog import LoadedExercise
+from quizapp.exercises.checker import Verdict
+from quizapp.exercises.progress import ExerciseProgress
+from quizapp.exercises.report import format_params
+from quizapp.exercises.workspace import ensure_solution_file, save_atomically, start_over
+
+AUTOSAVE_DELAY_S = 0.5
+
+
+class ExerciseScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+r", "run_check", "Check", id="check", priority=True),
+        Binding("escape", "cancel_or_back", "Cancel / back", id="back", priority=True),
+        Binding("ctrl+t", "next_hint", "Hint", id="hint", priority=True),
+        Binding("ctrl+e", "open_editor", "$EDITOR", id="editor", priority=True),
+        Binding("ctrl+s", "save", "Save", id="save", show=False, priority=True),
+        Binding("f1", "app.toggle_help", "Keys", id="keys"),
+    ]
+
+    running: var[bool] = var(False)
+    verdict: var[Verdict | None] = var(None)
+
+    def __init__(self, exercise: LoadedExercise) -> None:
+        super().__init__()
+        self.exercise = exercise
+        self.path: Path | None = None
+        """The learner's workspace file, known once mounted."""
+        self.hints_shown = 0
+        self._autosave: Timer | None = None
+        self._unsaved: str | None = None
+        """Editor text not yet on disk."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="exercise-title")
+        with Horizontal(id="exercise-body"):
+            with VerticalScroll(id="exercise-info"):
+                yield Markdown(id="exercise-prompt")
+                yield Static(id="exercise-hints")
+                yield DataTable(id="exercise-results", cursor_type="row", zebra_stripes=True)
+                yield Static(id="exercise-detail")
+            with Vertical(id="exercise-editor-pane"):
+                yield TextArea.code_editor("", language=_python_if_available(), id="exercise-editor")
+        yield Static(id="exercise-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        collection = self.app.collection
+        progress = ExerciseProgress(collection.db, collection.settings)
+        status = progress.status(self.exercise.id)
+        notice = ""
+        if status.ever_passed and status.is_due(self.app.clock()):
+            kept = start_over(collection.home, self.exercise)
+            notice = "Due again: redo it from scratch." + (f" Your last file is kept as {kept.name}." if kept else "")
+        self.path = ensure_solution_file(collection.home, self.exercise)
+        spec = self.exercise.spec
+        self.query_one("#exercise-title", Static).update(
+            Text.assemble((f"{spec.title}", "bold"), f"   {self.exercise.id} · {status.label(self.app.clock())}")
+        )
+        self.query_one("#exercise-prompt", Markdown).update(to_unicode(spec.prompt))
+        editor = self.query_one("#exercise-editor", TextArea)
+        editor.load_text(self.path.read_text(encoding="utf-8"))
+        table = self.query_one("#exercise-results", DataTable)
+        for label in ("", "Case", "Result", "Parameters"):
+            table.add_column(label, key=label.lower() or "mark")
+        self._show_hints()
+        self._set_status(notice or f"Editing {self.path} · ctrl+r checks · ctrl+t hint · F1 keys")
+        editor.focus()
+
+    # -- editing -----------------------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#exercise-editor")
+    def _edited(self, event: TextArea.Changed) -> None:
+        self._unsaved = event.text_area.text
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_DELAY_S, self._save)
+
+    def action_save(self) -> None:
+        self._save(self.query_one("#exercise-editor", TextArea).text)
+
+    def _save(self, text: str | None = None) -> None:
+        text = self._unsaved if text is None else text
+        if text is not None and self.path is not None:
+            save_atomically(self.path, text)
+            self._unsaved = None
+
+    def on_unmount(self) -> None:
+        self._save()  # whatever the autosave had not written yet
+
+    def action_open_editor(self) -> None:
+        """Edit in $EDITOR (or $VISUAL); the screen reloads the file when the editor exits."""
+        self.action_save()
+        command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not command:
+            self.notify("Set $EDITOR (e.g. export EDITOR=vim) to edit in your own editor.", severity="warning")
+            return
+        with self.app.suspend():
+            subprocess.run([*shlex.split(command), str(self.path)], check=False)
+        self.query_one("#exercise-editor", TextArea).load_text(self.path.read_text(encoding="utf-8"))
+
+    # -- hints -------------------------------------------------------------------------------------
+
+    def action_next_hint(self) -> None:
+        if self.hints_shown < len(self.exercise.spec.hints):
+            self.hints_shown += 1
+            self._show_hints()
+        else:
+            self.notify("No more hints for this exercise.")
+
+    def _show_hints(self) -> None:
+        hints = self.exercise.spec.hints
+        widget = self.query_one("#exercise-hints", Static)
+        lines = [f"Hint {n}: {to_unicode(hint)}" for n, hint in enumerate(hints[: self.hints_shown], 1)]
+        left = len(hints) - self.hints_shown
+        if left:
+            lines.append(f"({left} hint{'s' if left > 1 else ''} left: ctrl+t)")
+        widget.update("\n".join(lines))
+
+    # -- checking ----------------------------------------------------------------------------------
+
+    def action_run_check(self) -> None:
+        if self.running:
+            self.notify("A check is already running; Escape cancels it.")
+            return
+        code = self.query_one("#exercise-editor", TextArea).text
+        self._save(code)
+        self.running = True
+        self.query_one("#exercise-results", DataTable).loading = True
+        self._set_status("Checking… (Escape cancels)")
+        self._check(code)
+
+    @work(thread=True, exclusive=True, group="check")
+    def _check(self, code: str) -> Verdict:
+        return self.app.checker.check(self.exercise, code, str(self.path), self.app.device)
+
+    @on(Worker.StateChanged)
+    def _check_done(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "check" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self.running = False
+        self.query_one("#exercise-results", DataTable).loading = False
+        if event.state == WorkerState.ERROR:
+            self._set_status(f"The check could not run: {event.worker.error}")
+            return
+        verdict = event.worker.result
+        self.show_verdict(verdict)
+        if not verdict.cancelled:
+            collection = self.app.collection
+            rating = ExerciseProgress(collection.db, collection.settings).record(
+                self.exercise.id, self.query_one("#exercise-editor", TextArea).text, verdict, self.app.clock(), "tui"
+            )
+            if rating is not None and verdict.passed:
+                self.notify("Passed: it will come back later, to be redone from scratch.")
+
+    def show_verdict(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        table = self.query_one("#exercise-results", DataTable)
+        table.clear()
+        for case in verdict.cases:
+            mark = Text("✓", style="green") if case.passed else Text("✗", style="red")
+            first_line = case.message.splitlines()[0] if case.message else ""
+            table.add_row(mark, case.name, first_line, format_params(case.params), key=case.name)
+        self._show_detail(0)
+        self._set_status(f"{verdict.summary} · {verdict.duration_s:.2f} s on {verdict.device}")
+
+    @on(DataTable.RowHighlighted, "#exercise-results")
+    def _case_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, row: int) -> None:
+        verdict = self.verdict
+        widget = self.query_one("#exercise-detail", Static)
+        if verdict is None:
+            widget.update("")
+            return
+        parts: list[str] = []
+        if verdict.error:
+            parts.append(verdict.error)
+        failing = [case for case in verdict.cases if not case.passed and case.message not in ("not run",)]
+        case = verdict.cases[row] if 0 <= row < len(verdict.cases) else (failing[0] if failing else None)
+        if case is not None and not case.passed and case.message != verdict.error:
+            parts.append(f"{case.name}: {case.message}")
+        if verdict.output.strip():
+            parts.append("Your code printed:\n" + "\n".join(verdict.output.rstrip().splitlines()[-10:]))
+        if verdict.isolation:
+            parts.append("Sandbox: " + "; ".join(verdict.isolation))
+        widget.update(Text("\n\n".join(parts)))
+
+    def action_cancel_or_back(self) -> None:
+        if self.running:
+            self.app.checker.cancel()
+            self._set_status("Cancelling…")
+            return
+        self.action_save()
+        self.app.leave_screen()
+
+    def _set_status(self, message: str) -> None:
+        self.query_one("#exercise-status", Static).update(message)
+
+
+def _python_if_available() -> str | None:
+    """Highlighting needs tree-sitter's Python grammar; without it the editor still works."""
+    try:
+        import tree_sitter_python  # noqa: F401
+    except ImportError:
+        return None
+    return "python"

@@ -1,0 +1,129 @@
+"""The exercise screen and the home screen's exercises, driven with Textual's Pilot."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from test_tui import Clock, text_of
+
+from quizapp.core.collection import Collection
+from quizapp.tui.app import QuizApp
+from quizapp.tui.screens.exercise import ExerciseScreen
+from quizapp.tui.screens.home import HomeScreen
+
+SOLUTIONS = Path(__file__).parent / "solutions"
+
+
+@pytest.fixture
+def builtin_collection(tmp_path: Path):
+    opened = Collection.open(tmp_path / "home")
+    yield opened
+    opened.close()
+
+
+def exercise_app(collection, checker, exercise_id="maxpool2d", **kwargs) -> QuizApp:
+    return QuizApp(collection, start="exercise", exercise_id=exercise_id, checker=checker, clock=Clock(), **kwargs)
+
+
+async def wait_for_check(pilot, screen: ExerciseScreen, timeout: float = 60) -> None:
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        if not screen.running:
+            await pilot.pause()
+            return
+    raise AssertionError("the check did not finish")
+
+
+async def test_check_shows_every_case_and_stores_the_attempt(builtin_collection, checker):
+    app = exercise_app(builtin_collection, checker)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        editor = screen.query_one("#exercise-editor")
+        assert "def maxpool2d_forward(x, kernel_size, stride):" in editor.text
+        editor.load_text((SOLUTIONS / "maxpool2d" / "wrong_overwrites_overlaps.py").read_text())
+        await pilot.press("ctrl+r")
+        await wait_for_check(pilot, screen)
+        table = screen.query_one("#exercise-results")
+        assert table.row_count == 8
+        rows = {str(table.get_row_at(i)[1]): str(table.get_row_at(i)[0]) for i in range(8)}
+        assert rows["example"] == "✓" and rows["overlapping-windows"] == "✗"
+        assert "5/8 cases pass" in text_of(app, "#exercise-status")
+        assert "dtype float64, expected float32" in str(table.get_row_at(6)[2])
+        # The learner's file holds what was checked, and the attempt is in the database.
+        home = builtin_collection.home
+        assert (home / "exercises" / "maxpool2d.py").read_text() == editor.text
+        attempts = list(builtin_collection.db.query("select passed, cases_passed, via from exercise_attempts"))
+        assert attempts == [{"passed": 0, "cases_passed": 5, "via": "tui"}]
+
+
+async def test_a_pass_says_so_and_schedules_the_exercise(builtin_collection, checker):
+    app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = app.screen
+        screen.query_one("#exercise-editor").load_text((SOLUTIONS / "smooth-l1" / "correct.py").read_text())
+        await pilot.press("ctrl+r")
+        await wait_for_check(pilot, screen)
+        assert "all 6 cases pass" in text_of(app, "#exercise-status")
+        due = builtin_collection.db.execute("select due from exercise_schedule where exercise_id = 'smooth-l1'").fetchone()
+        assert due is not None
+
+
+async def test_hints_come_one_at_a_time(builtin_collection, checker):
+    app = exercise_app(builtin_collection, checker)
+    async with app.run_test(size=(160, 50)) as pilot:
+        assert "3 hints left" in text_of(app, "#exercise-hints")
+        await pilot.press("ctrl+t")
+        hints = text_of(app, "#exercise-hints")
+        assert "Hint 1: Loop over output positions" in hints and "Hint 2" not in hints
+        await pilot.press("ctrl+t", "ctrl+t")
+        assert "Hint 3" in text_of(app, "#exercise-hints")
+
+
+async def test_typing_is_saved_without_asking(builtin_collection, checker):
+    app = exercise_app(builtin_collection, checker)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("end", *"# my note")
+        await pilot.pause(0.8)
+        saved = (builtin_collection.home / "exercises" / "maxpool2d.py").read_text()
+        assert "# my note" in saved
+
+
+async def test_a_running_check_can_be_cancelled_and_the_screen_carries_on(builtin_collection, checker):
+    app = exercise_app(builtin_collection, checker, exercise_id="fix-gradient-descent")
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = app.screen
+        screen.query_one("#exercise-editor").load_text("import time\n\ndef solve(f, x0, lr, num_iters):\n    time.sleep(60)\n")
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        await wait_for_check(pilot, screen, timeout=5)
+        assert isinstance(app.screen, ExerciseScreen)
+        assert "cancelled" in text_of(app, "#exercise-status")
+        # A cancelled run is not an attempt.
+        assert builtin_collection.db["exercise_attempts"].count == 0
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_home_lists_exercises_and_opens_one(builtin_collection, checker):
+    app = QuizApp(builtin_collection, checker=checker, clock=Clock())
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = app.screen
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if screen.query_one("#exercises").row_count:
+                break
+        table = screen.query_one("#exercises")
+        titles = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert any(title.startswith("MaxPool2d") for title in titles)
+        assert all(str(table.get_row_at(i)[1]) == "new" for i in range(table.row_count))
+        assert "exercises · 0 due" in text_of(app, "#exercise-totals")
+        await pilot.press("e")
+        row = next(i for i, title in enumerate(titles) if title.startswith("MaxPool2d"))
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExerciseScreen)
+        assert app.screen.exercise.id == "maxpool2d"
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
