@@ -34,3 +34,24 @@ def test_domain_never_imports_textual():
     probe = "import sys, quizapp.core.collection, quizapp.core.study, quizapp.core.sync; print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+HOME_PROBE = """
+import sys
+from pathlib import Path
+from quizapp.core.collection import Collection
+from quizapp.exercises.catalog import load_catalog
+from quizapp.exercises.progress import ExerciseProgress
+import quizapp.tui.screens.home, quizapp.tui.screens.exercise
+collection = Collection.open(Path(sys.argv[1]))
+load_catalog(collection.content_dirs)
+ExerciseProgress(collection.db, collection.settings).statuses()
+print("torch" in sys.modules)
+"""
+
+
+def test_home_screen_with_exercises_does_not_import_torch(tmp_path: Path):
+    result = subprocess.run([sys.executable, "-c", HOME_PROBE, str(tmp_path / "home")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

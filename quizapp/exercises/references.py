@@ -61,6 +61,12 @@ def reference(name: str, params: type[CaseParams]) -> Callable:
 
 def build_case(check: str, params: CaseParams, exercise_id: str, device: str) -> CaseData:
     seed = params.seed if params.seed is not None else zlib.crc32(f"{exercise_id}/{params.name}".encode())
+    if device.startswith("cuda"):
+        import torch
+
+        # TF32 would round float32 convolutions and matmuls to 10 mantissa bits: no reference.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     return REFERENCES[check].build(params, np.random.default_rng(seed), device)
 
 

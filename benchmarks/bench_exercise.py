@@ -1,0 +1,83 @@
+"""Exercise verdict latency, maxpool2d on the CPU, against `python -c "import torch"` in the same run.
+
+- cold: `quizapp exercise maxpool2d --check FILE` in a fresh process, start to exit (imports, the
+  sandbox host, building the cases with torch, the check, storing the attempt).
+  Budget (DESIGN.md): ≤ `import torch` + 1 s.
+- warm: the second and later checks in one session (what the TUI and `--watch` do): the host is
+  up and the cases are built, so a check is one fork plus the learner's own run time.
+  Budget: ≤ 0.2 s.
+Also shown: the warm check's parts (the sandbox round trip for code that returns at once).
+
+    python benchmarks/bench_exercise.py [--runs 5] [--warm-runs 30] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORRECT = ROOT / "tests" / "solutions" / "maxpool2d" / "correct.py"
+
+
+def timed_process(args: list[str], **kwargs) -> float:  # noqa: ANN003
+    started = time.perf_counter()
+    subprocess.run(args, check=True, capture_output=True, **kwargs)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warm-runs", type=int, default=30)
+    parser.add_argument("--device", default="cpu")
+    options = parser.parse_args()
+
+    torch_import, cold = [], []
+    with tempfile.TemporaryDirectory() as home:
+        check = [sys.executable, "-m", "quizapp", "--home", home, "exercise", "maxpool2d", "--check", str(CORRECT),
+                 "--device", options.device]
+        subprocess.run(check, check=True, capture_output=True)  # first run creates the collection
+        for _ in range(options.runs):  # interleaved, so both see the same machine load
+            torch_import.append(timed_process([sys.executable, "-c", "import torch"]))
+            cold.append(timed_process(check))
+
+    from quizapp import locations
+    from quizapp.exercises.catalog import load_catalog
+    from quizapp.exercises.checker import Checker
+
+    exercise = load_catalog([locations.builtin_content_dir()]).get("maxpool2d")
+    code = CORRECT.read_text()
+    trivial = "def maxpool2d_forward(x, k, s):\n    return x\n\ndef maxpool2d_backward(d, x, k, s):\n    return x\n"
+    checker = Checker()
+    try:
+        started = time.perf_counter()
+        first = checker.check(exercise, code, str(CORRECT), options.device)
+        first_in_process = time.perf_counter() - started
+        assert first.passed, first.summary
+        warm, round_trip = [], []
+        for _ in range(options.warm_runs):
+            warm.append(checker.check(exercise, code, str(CORRECT), options.device).duration_s)
+            round_trip.append(checker.check(exercise, trivial, "trivial.py", options.device).duration_s)
+    finally:
+        checker.close()
+
+    base, cold_median = statistics.median(torch_import), statistics.median(cold)
+    warm_median = statistics.median(warm)
+    print(f"device: {options.device}; {options.runs} cold runs, {options.warm_runs} warm runs (medians)")
+    print(f"python -c 'import torch'          {base * 1000:8.0f} ms   (baseline)")
+    print(f"cold: quizapp exercise --check    {cold_median * 1000:8.0f} ms   = import torch + "
+          f"{(cold_median - base) * 1000:.0f} ms  ({cold_median / base:.2f}×)   budget: + 1000 ms")
+    print(f"first check in a process          {first_in_process * 1000:8.0f} ms")
+    print(f"warm check (maxpool2d, correct)   {warm_median * 1000:8.1f} ms   p90 "
+          f"{sorted(warm)[int(0.9 * len(warm))] * 1000:.1f} ms   budget: 200 ms")
+    print(f"warm sandbox round trip (no work) {statistics.median(round_trip) * 1000:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
