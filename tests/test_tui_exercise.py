@@ -65,6 +65,7 @@ async def test_a_pass_says_so_and_schedules_the_exercise(builtin_collection, che
         await pilot.press("ctrl+r")
         await wait_for_check(pilot, screen)
         assert "all 6 cases pass" in text_of(app, "#exercise-status")
+        assert "passed · back in 2 d" in text_of(app, "#exercise-title")
         due = builtin_collection.db.execute("select due from exercise_schedule where exercise_id = 'smooth-l1'").fetchone()
         assert due is not None
 
@@ -127,3 +128,13 @@ async def test_home_lists_exercises_and_opens_one(builtin_collection, checker):
         assert app.screen.exercise.id == "maxpool2d"
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_f1_lists_the_keys_of_the_exercise_screen(builtin_collection, checker):
+    app = exercise_app(builtin_collection, checker)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("f1")
+        panel = app.screen.query("HelpPanel")
+        assert panel
+        await pilot.press("f1")
+        assert not app.screen.query("HelpPanel")

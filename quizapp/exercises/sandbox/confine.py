@@ -16,9 +16,11 @@ import platform
 import resource
 import struct
 
+_LINUX = platform.system() == "Linux"
 _libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
-_libc.prctl.restype = ctypes.c_int
+if _LINUX:
+    _libc.syscall.restype = ctypes.c_long
+    _libc.prctl.restype = ctypes.c_int
 
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
@@ -27,7 +29,8 @@ SECCOMP_MODE_FILTER = 2
 
 
 def die_with_parent() -> None:
-    _libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+    if _LINUX:
+        _libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
 
 
 def set_rlimits(*, cpu_s: int, memory_bytes: int, file_bytes: int) -> list[str]:
@@ -47,10 +50,13 @@ def set_rlimits(*, cpu_s: int, memory_bytes: int, file_bytes: int) -> list[str]:
 
 
 def _vm_size_bytes() -> int:
-    with open("/proc/self/status", "rb") as status:
-        for line in status:
-            if line.startswith(b"VmSize:"):
-                return int(line.split()[1]) * 1024
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # no /proc: not Linux
+        pass
     return 0
 
 
@@ -65,7 +71,7 @@ _NET_TCP = (1 << 0) | (1 << 1)  # bind, connect
 
 def restrict_writes_to(folder: str) -> str | None:
     """Allow file writes only beneath `folder` (and /dev/null); refuse TCP. None when unavailable."""
-    numbers = _SYS_LANDLOCK.get(platform.machine())
+    numbers = _SYS_LANDLOCK.get(platform.machine()) if _LINUX else None
     if numbers is None:
         return None
     create, add_rule, restrict = numbers
@@ -114,7 +120,7 @@ def _bpf(code: int, jt: int, jf: int, k: int) -> bytes:
 
 def forbid_processes_and_sockets() -> str | None:
     """Refuse fork, exec, socket and ptrace with EPERM; threads (clone with CLONE_THREAD) still work."""
-    numbers = _SECCOMP_ARCH.get(platform.machine())
+    numbers = _SECCOMP_ARCH.get(platform.machine()) if _LINUX else None
     if numbers is None:
         return None
     arch, clone, clone3, *denied = numbers

@@ -38,18 +38,27 @@ def _check(request: dict, reader: _LineReader) -> dict:
     pid = os.fork()
     if pid == 0:
         child.run(request)
-    pidfd = os.pidfd_open(pid)
+    exited = _exit_watch(pid)
     deadline = started + request["limits"]["wall_s"]
     timed_out = cancelled = False
+    reaped = None
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
                 break
-            ready, _, _ = select.select([pidfd, reader.fd], [], [], remaining)
-            if pidfd in ready:
+            waiting = [exited] if exited is not None else []
+            # Without a pidfd (not Linux), look at the child every 10 ms.
+            timeout = remaining if exited is not None else min(remaining, 0.01)
+            ready, _, _ = select.select([*waiting, reader.fd], [], [], timeout)
+            if exited is not None and exited in ready:
                 break
+            if exited is None:
+                reaped = os.wait4(pid, os.WNOHANG)
+                if reaped[0] != 0:
+                    break
+                reaped = None
             if reader.fd in ready:
                 line = reader.read_line(0)
                 if line is None or "cancel" in line:
@@ -57,9 +66,10 @@ def _check(request: dict, reader: _LineReader) -> dict:
                     break
         if timed_out or cancelled:
             _kill_group(pid)
-        _pid, status, usage = os.wait4(pid, 0)
+        _pid, status, usage = reaped or os.wait4(pid, 0)
     finally:
-        os.close(pidfd)
+        if exited is not None:
+            os.close(exited)
     _kill_group(pid)  # anything the check left behind
     if reader.closed:
         sys.exit(0)
@@ -72,6 +82,14 @@ def _check(request: dict, reader: _LineReader) -> dict:
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "max_rss_mb": usage.ru_maxrss / 1024,
     }
+
+
+def _exit_watch(pid: int) -> int | None:
+    """A file descriptor that becomes readable when `pid` exits (Linux ≥ 5.3), or None."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def _kill_group(pid: int) -> None:

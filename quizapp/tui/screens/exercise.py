@@ -77,11 +77,8 @@ class ExerciseScreen(Screen[None]):
             kept = start_over(collection.home, self.exercise)
             notice = "Due again: redo it from scratch." + (f" Your last file is kept as {kept.name}." if kept else "")
         self.path = ensure_solution_file(collection.home, self.exercise)
-        spec = self.exercise.spec
-        self.query_one("#exercise-title", Static).update(
-            Text.assemble((f"{spec.title}", "bold"), f"   {self.exercise.id} · {status.label(self.app.clock())}")
-        )
-        self.query_one("#exercise-prompt", Markdown).update(to_unicode(spec.prompt))
+        self._show_title()
+        self.query_one("#exercise-prompt", Markdown).update(to_unicode(self.exercise.spec.prompt))
         editor = self.query_one("#exercise-editor", TextArea)
         editor.load_text(self.path.read_text(encoding="utf-8"))
         table = self.query_one("#exercise-results", DataTable)
@@ -90,6 +87,13 @@ class ExerciseScreen(Screen[None]):
         self._show_hints()
         self._set_status(notice or f"Editing {self.path} · ctrl+r checks · ctrl+t hint · F1 keys")
         editor.focus()
+
+    def _show_title(self) -> None:
+        collection = self.app.collection
+        status = ExerciseProgress(collection.db, collection.settings).status(self.exercise.id)
+        self.query_one("#exercise-title", Static).update(
+            Text.assemble((self.exercise.spec.title, "bold"), f"   {self.exercise.id} · {status.label(self.app.clock())}")
+        )
 
     # -- editing -----------------------------------------------------------------------------------
 
@@ -176,6 +180,7 @@ class ExerciseScreen(Screen[None]):
             )
             if rating is not None and verdict.passed:
                 self.notify("Passed: it will come back later, to be redone from scratch.")
+            self._show_title()
 
     def show_verdict(self, verdict: Verdict) -> None:
         self.verdict = verdict
