@@ -1,5 +1,6 @@
 """The decks quizapp ships: valid, varied, and their 'what does this print' cards are true."""
 
+import json
 import subprocess
 import sys
 
@@ -19,10 +20,56 @@ def test_builtin_decks_are_valid_and_ids_unique_across_decks():
     assert len({load.deck_id for load in LOADS}) == len(LOADS) >= 5
 
 
-def test_at_least_60_cards_spanning_every_kind():
+def test_at_least_250_cards_spanning_every_kind():
     notes = {card.note_id: card.kind for card in CARDS}
-    assert len(notes) >= 60
+    assert len(notes) >= 250
     assert set(notes.values()) == {"basic", "reverse", "cloze", "choice", "type", "bug", "output"}
+
+
+def test_every_card_says_where_it_comes_from_and_has_a_tag():
+    for card in CARDS:
+        assert card.data["source"] and card.data["source"].startswith("seeds/"), card.id
+        assert card.tags, card.id
+
+
+def test_every_cloze_blanks_something_and_every_choice_has_exactly_one_right_option():
+    from quizapp.core import cloze
+
+    for card in CARDS:
+        if card.kind == "cloze":
+            assert card.data["cloze"] in cloze.numbers(card.data["text"]), card.id
+        if card.kind == "choice":
+            options = card.data["options"]
+            assert len(set(options)) == len(options), card.id
+            assert options.count(card.data["answer"]) == 1, card.id
+        if card.kind == "bug" and card.data["line"]:
+            assert card.data["line"] <= len(card.data["code"].splitlines()), card.id
+
+
+# One phrase per line of the seeds' inventory (../shared/seeds/README.md): each must be taught.
+INVENTORY = [
+    "argwhere", "nonzero", "uint8", "sigma", "bbox_inside_weights", "transposed conv", "title",
+    "optimizer", "set_epoch", "MASTER_ADDR", "all_gather", "SyncBatchNorm", "broadcast",
+    "torch.where", "index_select", "unsqueeze", "clamp", "permute", "repeat_interleave", "warpAffine",
+    "backbone", "neck", "bottleneck", "AdaptiveAvgPool2d", "embedding", "pretext", "temperature",
+    "warm-up", "end-to-end", "domain generalisation", "CutMix", "OHEM", "GHM", "PISA", "CSPDarknet",
+    "anchor-free", "ASPP", "BiFPN", "CSP", "Mish", "hard-Swish", "DIoU", "DropBlock", "DropPath",
+    "FRN", "Cross-Iteration", "label smoothing", "standardisation", "early stopping", "Conv3d",
+    "exploding", "multi-label", "track_running_stats", "affine", "momentum", "triplet", "dilation",
+    "groups", "FPN", "K-fold", "lasso", "Jacobian", "ToTensor", "Resize", "Normalize", "GELU",
+    "PReLU", "CrossEntropyLoss", "weight_decay", "iloc", "set_index", "isin", "isnull", "describe",
+    "value_counts", "groupby", "sort_values", "astype", "replace", "fillna", "rename", "dtypes",
+    "get_dummies", "agent", "reward", "two sources of randomness", "dataformats", "batch_first",
+    "num_layers", "torch.stack", "o = s(i - 1) + k", "erosion", "opening", "closing", "Pre-LN",
+    "CBR", "bicubic", "align_corners", "depthwise", "Inception", "RPN", "RoI Pool", "RoI Align",
+    "U-Net", "TransUNet", "patch merging", "SW-MSA", "CenterNet", "snake", "cyclic shift",
+]
+
+
+def test_every_topic_of_the_notes_has_a_card():
+    texts = " ".join(json.dumps(card.data, ensure_ascii=False) for card in CARDS).lower()
+    missing = [phrase for phrase in INVENTORY if phrase.lower() not in texts]
+    assert missing == []
 
 
 def test_every_type_in_answer_matches_itself_and_its_alternatives():
