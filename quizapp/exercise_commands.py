@@ -96,7 +96,7 @@ def _checker_for(device: str) -> tuple[Checker, str]:
 def _record(collection: Collection, loaded: LoadedExercise, code: str, verdict: Verdict, via: str) -> None:
     from quizapp.exercises.progress import ExerciseProgress
 
-    if not verdict.cancelled:
+    if not verdict.cancelled and not verdict.exercise_broken:
         ExerciseProgress(collection.db, collection.settings).record(
             loaded.id, code, verdict, datetime.now(timezone.utc), via
         )
@@ -119,6 +119,8 @@ def check_file(collection: Collection, loaded: LoadedExercise, path: Path, devic
         click.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
     else:
         click.echo(format_verdict(verdict, loaded.spec.title, click.style))
+    if verdict.exercise_broken:
+        return 2
     return 0 if verdict.passed else 1
 
 

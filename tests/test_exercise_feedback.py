@@ -87,3 +87,16 @@ def test_forbidden_calls_are_found_before_running(code: str, line: int):
 def test_the_learners_own_function_names_are_not_mistaken_for_forbidden_ones():
     code = "def max_pool2d(x):\n    return x\n\ny = max_pool2d(1)\nimport torchvision_like_name\n"
     assert find_problems(code, "mine.py", [Forbidden(name="max_pool2d", why="w"), Forbidden(name="torch", why="w")]) == []
+
+
+def test_a_case_torch_refuses_is_blamed_on_the_exercise_file_not_the_learner(checker):
+    from conftest import FIXTURES
+
+    from quizapp.exercises.catalog import load_exercise_file
+
+    exercise, problems = load_exercise_file(FIXTURES / "exercises" / "reference_fails.yaml")
+    assert not problems
+    verdict = checker.check(exercise, "def batchnorm_forward(*args):\n    pass\n", "mine.py")
+    assert not verdict.passed
+    assert "reference_fails.yaml: case 'one-sample': the PyTorch reference failed" in verdict.error
+    assert "not in your code" in verdict.error and verdict.exercise_broken

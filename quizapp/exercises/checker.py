@@ -50,6 +50,8 @@ class Verdict:
     output: str = ""
     isolation: list[str] = field(default_factory=list)
     cancelled: bool = False
+    exercise_broken: bool = False
+    """The exercise file, not the learner's code, is at fault (its reference failed)."""
 
     @property
     def summary(self) -> str:
@@ -65,6 +67,10 @@ class Verdict:
         data = asdict(self)
         data["duration_s"] = round(self.duration_s, 4)
         return data
+
+
+class ReferenceFailure(RuntimeError):
+    """The reference could not build a case: the exercise file asks for something torch refuses."""
 
 
 class DeviceUnavailable(RuntimeError):
@@ -106,14 +112,29 @@ class Checker:
             verdict.cases = [CaseResult(case.name, False, "not run", case.shown()) for case in exercise.cases]
         else:
             self.host.start()  # the host imports NumPy while torch builds the cases
-            self._run(exercise, self._cases_for(exercise, device), code, filename, verdict)
+            try:
+                cases = self._cases_for(exercise, device)
+            except ReferenceFailure as failure:
+                verdict.error = str(failure)
+                verdict.exercise_broken = True
+            else:
+                self._run(exercise, cases, code, filename, verdict)
         verdict.duration_s = time.perf_counter() - started
         return verdict
 
     def _cases_for(self, exercise: LoadedExercise, device: str) -> list[CaseData]:
         key = (exercise.id, device)
         if key not in self._cases:
-            self._cases[key] = [build_case(exercise.spec.check, case, exercise.id, device) for case in exercise.cases]
+            built = []
+            for case in exercise.cases:
+                try:
+                    built.append(build_case(exercise.spec.check, case, exercise.id, device))
+                except Exception as error:  # noqa: BLE001 - a deck author's case torch rejects
+                    raise ReferenceFailure(
+                        f"{exercise.path}: case {case.name!r}: the PyTorch reference failed "
+                        f"({type(error).__name__}: {error}); this is a problem in the exercise file, not in your code"
+                    ) from error
+            self._cases[key] = built
         return self._cases[key]
 
     def _run(self, exercise: LoadedExercise, cases: list[CaseData], code: str, filename: str, verdict: Verdict) -> None:

@@ -275,3 +275,291 @@ def root_by_gradient_descent(params: RootByGradientDescentParams, rng: np.random
         # Forward differences (as in the notes) move each step by ~1e-8; the root itself does not move.
         tolerance={"x": (0.0, 1e-6)},
     )
+
+
+# -- softmax, layer norm, RNN ----------------------------------------------------------------------
+
+class SoftmaxParams(CaseParams):
+    shape: Annotated[list[Positive], Field(min_length=1, max_length=3)]
+    temperature: Annotated[float, Field(gt=0)] = 1.0
+    axis: int = -1
+    scale: Annotated[float, Field(gt=0)] = 1.0
+    """Logits are standard normal times this: 1000 makes a naive exp overflow."""
+    offset: float = 0.0
+    minus_inf: bool = False
+    """Set some logits (never a whole row) to -inf: those classes must get probability 0."""
+
+
+@reference("softmax", SoftmaxParams)
+def softmax(params: SoftmaxParams, rng: np.random.Generator, device: str) -> CaseData:
+    import torch
+
+    x = rng.standard_normal(params.shape) * params.scale + params.offset
+    if params.minus_inf:
+        moved = np.moveaxis(x, params.axis, -1)
+        moved[..., 0] = -np.inf  # a view: x changes too; the other entries of each row stay finite
+    x = x.astype(params.dtype)
+    out = torch.softmax(_torch(x, device) / params.temperature, dim=params.axis)
+    return CaseData(inputs={"x": x}, calls=[call("softmax", "$x", params.temperature, params.axis, outputs=("p",))],
+                    expected={"p": _numpy(out)})
+
+
+class LayerNormParams(CaseParams):
+    shape: Annotated[list[Positive], Field(min_length=2, max_length=4)]
+    normalized_dims: Annotated[int, Field(ge=1, le=3)] = 1
+    eps: Annotated[float, Field(gt=0)] = 1e-5
+
+
+@reference("layernorm", LayerNormParams)
+def layernorm(params: LayerNormParams, rng: np.random.Generator, device: str) -> CaseData:
+    import torch.nn.functional as F
+
+    normalized = params.shape[-params.normalized_dims:]
+    x = (rng.standard_normal(params.shape) * 3 + 1).astype(params.dtype)
+    gamma = rng.uniform(0.5, 1.5, normalized).astype(params.dtype)
+    beta = rng.standard_normal(normalized).astype(params.dtype)
+    out = F.layer_norm(_torch(x, device), list(normalized), _torch(gamma, device), _torch(beta, device), params.eps)
+    return CaseData(inputs={"x": x, "gamma": gamma, "beta": beta},
+                    calls=[call("layernorm_forward", "$x", "$gamma", "$beta", params.eps, outputs=("out",))],
+                    expected={"out": _numpy(out)})
+
+
+class RnnParams(CaseParams):
+    seq_len: Positive
+    batch: Positive
+    input_size: Positive
+    hidden_size: Positive
+    h0: bool = True
+    """False passes None for h0: the learner starts from zeros, as nn.RNN does."""
+
+
+@reference("rnn_forward", RnnParams)
+def rnn_forward(params: RnnParams, rng: np.random.Generator, device: str) -> CaseData:
+    import torch
+
+    dtype = params.dtype
+    x = rng.standard_normal((params.seq_len, params.batch, params.input_size)).astype(dtype)
+    h0 = rng.standard_normal((params.batch, params.hidden_size)).astype(dtype)
+    bound = 1 / np.sqrt(params.hidden_size)
+    weights = {
+        "W_ih": rng.uniform(-bound, bound, (params.hidden_size, params.input_size)),
+        "W_hh": rng.uniform(-bound, bound, (params.hidden_size, params.hidden_size)),
+        "b_ih": rng.uniform(-bound, bound, params.hidden_size),
+        "b_hh": rng.uniform(-bound, bound, params.hidden_size),
+    }
+    weights = {name: value.astype(dtype) for name, value in weights.items()}
+    rnn = torch.nn.RNN(params.input_size, params.hidden_size).to(device=device, dtype=getattr(torch, dtype))
+    with torch.no_grad():
+        for name, torch_name in (("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"), ("b_ih", "bias_ih_l0"),
+                                 ("b_hh", "bias_hh_l0")):
+            getattr(rnn, torch_name).copy_(_torch(weights[name], device))
+        out, h_n = rnn(_torch(x, device), _torch(h0[None], device) if params.h0 else None)
+    inputs = {"x": x, **weights, **({"h0": h0} if params.h0 else {})}
+    return CaseData(
+        inputs=inputs,
+        calls=[call("rnn_forward", "$x", "$h0" if params.h0 else None, "$W_ih", "$W_hh", "$b_ih", "$b_hh",
+                    outputs=("outputs", "h_last"))],
+        expected={"outputs": _numpy(out), "h_last": _numpy(h_n[0])},
+    )
+
+
+class TripletParams(CaseParams):
+    batch: Positive
+    dim: Positive
+    margin: Annotated[float, Field(gt=0)] = 1.0
+    easy: bool = False
+    """Negatives far away: many losses are exactly 0 (the hinge is inactive)."""
+
+
+@reference("triplet_loss", TripletParams)
+def triplet_loss(params: TripletParams, rng: np.random.Generator, device: str) -> CaseData:
+    import torch.nn.functional as F
+
+    shape = (params.batch, params.dim)
+    anchor = rng.standard_normal(shape)
+    positive = anchor + rng.standard_normal(shape) * 0.5
+    negative = anchor + rng.standard_normal(shape) * (5.0 if params.easy else 0.7)
+    arrays = {name: value.astype(params.dtype) for name, value in
+              (("anchor", anchor), ("positive", positive), ("negative", negative))}
+    loss = F.triplet_margin_loss(*(_torch(arrays[n], device) for n in ("anchor", "positive", "negative")),
+                                 margin=params.margin, p=2, reduction="none")
+    return CaseData(
+        inputs=arrays,
+        calls=[call("triplet_loss", "$anchor", "$positive", "$negative", params.margin, outputs=("loss",))],
+        expected={"loss": _numpy(loss)},
+        # PyTorch measures ‖a − p + 1e-6‖: a learner's exact norm may differ by ~1e-6·√dim.
+        tolerance={"loss": (1e-5, 1e-5 * max(1.0, np.sqrt(params.dim)))},
+    )
+
+
+# -- boxes -----------------------------------------------------------------------------------------
+
+class BoxParams(CaseParams):
+    n: Positive
+    m: Positive = 1
+    layout: Literal["random", "disjoint", "nested", "touching", "identical", "at-threshold"] = "random"
+    """For NMS, "at-threshold" is a pair whose IoU equals the threshold exactly (0.5): both stay."""
+    iou_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
+def _boxes(count: int, rng: np.random.Generator, dtype: str) -> np.ndarray:
+    corner = rng.uniform(0, 50, (count, 2))
+    size = rng.uniform(5, 30, (count, 2))
+    return np.concatenate([corner, corner + size], axis=1).astype(dtype)
+
+
+def _box_pairs(params: BoxParams, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    a = _boxes(params.n, rng, params.dtype)
+    if params.layout == "random":
+        return a, _boxes(params.m, rng, params.dtype)
+    first = a[:1].repeat(params.m, axis=0).astype(np.float64)
+    width = first[:, 2] - first[:, 0]
+    if params.layout == "disjoint":
+        b = first + np.array([1, 0, 1, 0]) * (width[:, None] + rng.uniform(1, 10, (params.m, 1)))
+    elif params.layout == "nested":
+        shrink = rng.uniform(0.1, 0.4, (params.m, 1)) * width[:, None]
+        b = first + np.concatenate([shrink, shrink, -shrink, -shrink], axis=1)
+    elif params.layout == "touching":  # shares an edge: intersection area exactly 0
+        b = first + np.array([1, 0, 1, 0]) * width[:, None]
+    else:  # identical (and at-threshold, which only NMS uses)
+        b = first
+    return a, b.astype(params.dtype)
+
+
+def _torch_box_iou(a, b):  # noqa: ANN001, ANN202 - torchvision.ops.box_iou, in plain torch
+    import torch
+
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    top_left = torch.maximum(a[:, None, :2], b[None, :, :2])
+    bottom_right = torch.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh = (bottom_right - top_left).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    union = area_a[:, None] + area_b[None, :] - inter
+    return inter / union, union
+
+
+@reference("box_iou", BoxParams)
+def box_iou(params: BoxParams, rng: np.random.Generator, device: str) -> CaseData:
+    """torchvision.ops.box_iou and generalized_box_iou, written out (torchvision is optional here)."""
+    import torch
+
+    a, b = _box_pairs(params, rng)
+    at, bt = _torch(a, device), _torch(b, device)
+    iou, union = _torch_box_iou(at, bt)
+    enclosing = torch.maximum(at[:, None, 2:], bt[None, :, 2:]) - torch.minimum(at[:, None, :2], bt[None, :, :2])
+    area_c = enclosing[..., 0] * enclosing[..., 1]
+    giou = iou - (area_c - union) / area_c
+    return CaseData(inputs={"a": a, "b": b},
+                    calls=[call("box_iou", "$a", "$b", outputs=("iou",)),
+                           call("generalized_box_iou", "$a", "$b", outputs=("giou",))],
+                    expected={"iou": _numpy(iou), "giou": _numpy(giou)})
+
+
+@reference("nms", BoxParams)
+def nms(params: BoxParams, rng: np.random.Generator, device: str) -> CaseData:
+    """torchvision.ops.nms, written out: greedy, highest score first, drops IoU > threshold."""
+    import torch
+
+    if params.layout == "at-threshold":  # IoU([0,0,2,1], [0,0,1,1]) = 1/2 exactly: not suppressed
+        boxes = np.array([[0, 0, 2, 1], [0, 0, 1, 1], [10, 10, 12, 12]], dtype=params.dtype)
+        scores = np.array([0.9, 0.8, 0.7], dtype=params.dtype)
+    else:
+        centres = rng.uniform(0, 40, (max(1, params.n // 3), 2))
+        jitter = rng.normal(0, 3, (params.n, 2))
+        corner = centres[rng.integers(0, len(centres), params.n)] + jitter
+        size = rng.uniform(10, 20, (params.n, 2))
+        boxes = np.concatenate([corner, corner + size], axis=1).astype(params.dtype)
+        scores = rng.permutation(params.n).astype(params.dtype) / params.n + 0.01  # distinct scores
+    bt = _torch(boxes, device)
+    order = torch.argsort(_torch(scores, device), descending=True)
+    keep: list[int] = []
+    suppressed = torch.zeros(len(boxes), dtype=torch.bool, device=device)
+    iou = _torch_box_iou(bt, bt)[0]
+    for index in order.tolist():
+        if suppressed[index]:
+            continue
+        keep.append(index)
+        suppressed |= iou[index] > params.iou_threshold
+    return CaseData(inputs={"boxes": boxes, "scores": scores},
+                    calls=[call("nms", "$boxes", "$scores", params.iou_threshold, outputs=("keep",))],
+                    expected={"keep": np.array(keep, dtype=np.int64)})
+
+
+# -- more convolutions and resizing ----------------------------------------------------------------
+
+class ConvTransposeParams(CaseParams):
+    shape: tuple[Positive, Positive, Positive, Positive]
+    weight: tuple[Positive, Positive, Positive, Positive]
+    """(C_in, C_out, k_h, k_w), as ConvTranspose2d stores it."""
+    stride: Positive = 1
+    padding: Annotated[int, Field(ge=0)] = 0
+    output_padding: Annotated[int, Field(ge=0)] = 0
+    bias: bool = True
+
+    @model_validator(mode="after")
+    def _fits(self) -> ConvTransposeParams:
+        if self.weight[0] != self.shape[1]:
+            raise ValueError(f"weight has {self.weight[0]} input channels but the input has {self.shape[1]}")
+        if self.output_padding >= self.stride:
+            raise ValueError("output_padding must be smaller than stride")
+        return self
+
+
+@reference("conv_transpose2d", ConvTransposeParams)
+def conv_transpose2d(params: ConvTransposeParams, rng: np.random.Generator, device: str) -> CaseData:
+    import torch.nn.functional as F
+
+    x = rng.standard_normal(params.shape).astype(params.dtype)
+    w = rng.standard_normal(params.weight).astype(params.dtype)
+    b = rng.standard_normal(params.weight[1]).astype(params.dtype)
+    out = F.conv_transpose2d(_torch(x, device), _torch(w, device), _torch(b, device) if params.bias else None,
+                             stride=params.stride, padding=params.padding, output_padding=params.output_padding)
+    return CaseData(
+        inputs={"x": x, "w": w, **({"b": b} if params.bias else {})},
+        calls=[call("conv_transpose2d", "$x", "$w", "$b" if params.bias else None, params.stride, params.padding,
+                    params.output_padding, outputs=("out",))],
+        expected={"out": _numpy(out)},
+    )
+
+
+class DepthwiseSeparableParams(CaseParams):
+    shape: tuple[Positive, Positive, Positive, Positive]
+    out_channels: Positive
+    kernel: Positive = 3
+    stride: Positive = 1
+    padding: Annotated[int, Field(ge=0)] = 0
+
+
+@reference("depthwise_separable", DepthwiseSeparableParams)
+def depthwise_separable(params: DepthwiseSeparableParams, rng: np.random.Generator, device: str) -> CaseData:
+    import torch.nn.functional as F
+
+    channels = params.shape[1]
+    x = rng.standard_normal(params.shape).astype(params.dtype)
+    w_dw = rng.standard_normal((channels, 1, params.kernel, params.kernel)).astype(params.dtype)
+    w_pw = rng.standard_normal((params.out_channels, channels, 1, 1)).astype(params.dtype)
+    depthwise = F.conv2d(_torch(x, device), _torch(w_dw, device), stride=params.stride, padding=params.padding,
+                         groups=channels)
+    out = F.conv2d(depthwise, _torch(w_pw, device))
+    return CaseData(inputs={"x": x, "w_dw": w_dw, "w_pw": w_pw},
+                    calls=[call("depthwise_separable", "$x", "$w_dw", "$w_pw", params.stride, params.padding,
+                                outputs=("out",))],
+                    expected={"out": _numpy(out)})
+
+
+class ResizeParams(CaseParams):
+    shape: tuple[Positive, Positive, Positive, Positive]
+    size: Pair
+    align_corners: bool = False
+
+
+@reference("bilinear_resize", ResizeParams)
+def bilinear_resize(params: ResizeParams, rng: np.random.Generator, device: str) -> CaseData:
+    import torch.nn.functional as F
+
+    x = rng.standard_normal(params.shape).astype(params.dtype)
+    out = F.interpolate(_torch(x, device), size=tuple(params.size), mode="bilinear", align_corners=params.align_corners)
+    return CaseData(inputs={"x": x},
+                    calls=[call("resize_bilinear", "$x", list(params.size), params.align_corners, outputs=("out",))],
+                    expected={"out": _numpy(out)})
