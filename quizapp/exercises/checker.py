@@ -18,6 +18,7 @@ import numpy as np
 
 from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.compare import compare, tolerance_for
+from quizapp.exercises.frames import FrameComparison, compare_frames
 from quizapp.exercises.references import CaseData, build_case
 from quizapp.exercises.sandbox.child import OUTPUT_FILE, RESULTS_FILE, SETUP_FILE
 from quizapp.exercises.sandbox.client import SandboxHost
@@ -152,6 +153,7 @@ class Checker:
                 "cases": [{"name": spec.name, "inputs": list(data.inputs), "calls": data.calls}
                           for spec, data in zip(exercise.cases, cases)],
                 "limits": limits.model_dump(),
+                "preload": ["pandas"] if any(_takes_frames(data) for data in cases) else [],
             }
             outcome = self.host.run(request)
             _read_verdict(workdir, exercise, cases, outcome, verdict)
@@ -250,6 +252,12 @@ def _case_result(out_dir: Path, spec, data: CaseData, record: dict, device: str,
         passed = False
         messages.append(f"your code changed its input {', '.join(mutated)} in place; work on a copy")
     for name, expected in data.expected.items():
+        if isinstance(expected, dict):  # a DataFrame or Series, as frames.frame_payload
+            result = _compare_frame(out_dir, name, expected, data.tolerance.get(name) or tolerance_for("float64", device))
+            passed &= result.passed
+            if not result.passed:
+                messages.append(result.message)
+            continue
         try:
             got = np.load(out_dir / f"{name}.npy", allow_pickle=False)
         except (OSError, ValueError) as problem:
@@ -265,6 +273,19 @@ def _case_result(out_dir: Path, spec, data: CaseData, record: dict, device: str,
             worst_abs = max(worst_abs or 0.0, result.max_abs_err)
             worst_rel = max(worst_rel or 0.0, result.max_rel_err or 0.0)
     return CaseResult(spec.name, passed, "\n".join(messages) or "ok", spec.shown(), worst_abs, worst_rel)
+
+
+def _takes_frames(data: CaseData) -> bool:
+    return any(isinstance(arg, dict) and "$frame" in arg for call in data.calls for arg in call["args"])
+
+
+def _compare_frame(out_dir: Path, name: str, expected: dict, tolerance: tuple[float, float]) -> FrameComparison:
+    path = out_dir / f"{name}.json"
+    if not path.exists():
+        what = "an array" if (out_dir / f"{name}.npy").exists() else "nothing usable"
+        return FrameComparison(False, f"{name}: got {what}, expected a pandas {expected['kind']}")
+    got = _read_json(path, {})
+    return compare_frames(name, got, expected, *tolerance)
 
 
 def _tail(path: Path) -> str:

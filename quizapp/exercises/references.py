@@ -38,7 +38,8 @@ class CaseParams(BaseModel):
 class CaseData:
     inputs: dict[str, np.ndarray]
     calls: list[dict]
-    expected: dict[str, np.ndarray]
+    expected: dict[str, np.ndarray | dict]
+    """Arrays, or DataFrame/Series payloads (`frames.frame_payload`)."""
     tolerance: dict[str, tuple[float, float]] = field(default_factory=dict)
     """(rtol, atol) for outputs where the dtype's default is not the right measure."""
 
@@ -563,3 +564,53 @@ def bilinear_resize(params: ResizeParams, rng: np.random.Generator, device: str)
     return CaseData(inputs={"x": x},
                     calls=[call("resize_bilinear", "$x", list(params.size), params.align_corners, outputs=("out",))],
                     expected={"out": _numpy(out)})
+
+
+# -- pandas ----------------------------------------------------------------------------------------
+
+class WineParams(CaseParams):
+    rows: Annotated[int, Field(ge=1, le=200)]
+    missing: bool = False
+    """Some prices and some countries missing."""
+    countries: list[str] = ["Italy", "France"]
+    last_label: Annotated[int, Field(ge=0)] = 2
+
+
+_COUNTRIES = ["Italy", "France", "Spain", "US", "Chile", "Portugal"]
+
+
+@reference("pandas_wine", WineParams)
+def pandas_wine(params: WineParams, rng: np.random.Generator, device: str) -> CaseData:
+    """The reference is pandas itself (on the CPU whatever the device)."""
+    import pandas as pd
+
+    from quizapp.exercises.frames import frame_payload, make_frame
+
+    del device
+    country = [str(c) for c in rng.choice(_COUNTRIES, params.rows)]
+    price = [round(float(p), 2) for p in rng.uniform(5, 200, params.rows)]
+    if params.missing:
+        for i in range(0, params.rows, 4):
+            price[i] = None
+        for i in range(1, params.rows, 5):
+            country[i] = None
+    columns = {"country": country, "points": [int(p) for p in rng.integers(80, 101, params.rows)], "price": price}
+    df = make_frame(columns)
+    frame = {"$frame": columns}
+    return CaseData(
+        inputs={},
+        calls=[
+            call("select_countries", frame, params.countries, outputs=("selected",)),
+            call("first_rows", frame, params.last_label, outputs=("first",)),
+            call("mean_points_by_country", frame, outputs=("mean_points",)),
+            call("fill_missing_prices", frame, outputs=("filled",)),
+            call("country_dummies", frame, outputs=("dummies",)),
+        ],
+        expected={
+            "selected": frame_payload(df.loc[df.country.isin(params.countries)]),
+            "first": frame_payload(df.loc[: params.last_label, ["country", "points"]]),
+            "mean_points": frame_payload(df.groupby("country").points.mean()),
+            "filled": frame_payload(df.fillna({"price": df.price.median()})),
+            "dummies": frame_payload(pd.get_dummies(df.country, dummy_na=True)),
+        },
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from quizapp.exercises import frames
 from quizapp.exercises.sandbox import confine
 
 OUTPUT_FILE = "output.txt"
@@ -106,6 +107,7 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
     untouched = {name: array.copy() for name, array in inputs.items()}
     out_dir = workdir / "out" / str(index)
     out_dir.mkdir(parents=True)
+    changed: list[str] = []
     for call in case["calls"]:
         function = namespace.get(call["fn"])
         if not callable(function):
@@ -115,6 +117,9 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
             result = function(*args)
         except BaseException as error:  # noqa: BLE001
             return {"error": describe(error, filename), "call": call["fn"]}
+        for arg, spec in zip(args, call["args"]):
+            if isinstance(spec, dict) and "$frame" in spec and not arg.equals(frames.make_frame(spec["$frame"])):
+                changed.append(f"the DataFrame passed to {call['fn']}()")
         names = call["outputs"]
         values = list(result) if len(names) > 1 and isinstance(result, (tuple, list)) else [result]
         if len(values) != len(names):
@@ -124,14 +129,17 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
             problem = _save(out_dir / f"{name}.npy", value)
             if problem:
                 return {"error": {"type": "output", "message": f"{call['fn']}() → {name}: {problem}"}}
-            inputs[name] = np.array(value)  # a later call may take it (running statistics, say)
+            if not frames.is_pandas(value):
+                inputs[name] = np.array(value)  # a later call may take it (running statistics, say)
     mutated = [name for name, array in untouched.items() if not np.array_equal(inputs[name], array, equal_nan=True)]
-    return {"mutated": mutated}
+    return {"mutated": mutated + changed}
 
 
 def _argument(arg: object, inputs: dict[str, np.ndarray]) -> object:
     if isinstance(arg, dict) and "$array" in arg:
         return inputs[arg["$array"]]
+    if isinstance(arg, dict) and "$frame" in arg:
+        return frames.make_frame(arg["$frame"])
     if isinstance(arg, dict) and "$poly" in arg:
         coefficients = list(arg["$poly"])
         return lambda x: np.polyval(coefficients, x)
@@ -141,6 +149,11 @@ def _argument(arg: object, inputs: dict[str, np.ndarray]) -> object:
 def _save(path: Path, value: object) -> str | None:
     if value is None:
         return "returned None (did you forget `return`?)"
+    if frames.is_pandas(value):
+        if not hasattr(value, "columns") and not hasattr(value, "index"):
+            return f"returned a {type(value).__name__}, not a DataFrame or Series"
+        path.with_suffix(".json").write_text(json.dumps(frames.frame_payload(value), allow_nan=False))
+        return None
     try:
         array = np.asarray(value)
     except Exception as error:  # noqa: BLE001

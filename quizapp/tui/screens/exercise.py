@@ -173,7 +173,7 @@ class ExerciseScreen(Screen[None]):
             return
         verdict = event.worker.result
         self.show_verdict(verdict)
-        if not verdict.cancelled:
+        if not verdict.cancelled and not verdict.exercise_broken:
             collection = self.app.collection
             rating = ExerciseProgress(collection.db, collection.settings).record(
                 self.exercise.id, self.query_one("#exercise-editor", TextArea).text, verdict, self.app.clock(), "tui"

@@ -1,0 +1,22 @@
+import pandas as pd
+
+
+def select_countries(df, countries):
+    return df.loc[df.country.isin(countries)]
+
+
+def first_rows(df, last_label):
+    return df.loc[:last_label, ["country", "points"]]
+
+
+def mean_points_by_country(df):
+    return df.groupby("country").points.mean()
+
+
+def fill_missing_prices(df):
+    df["price"] = df["price"].fillna(df["price"].mean())
+    return df
+
+
+def country_dummies(df):
+    return pd.get_dummies(df.country)
