@@ -614,3 +614,77 @@ def pandas_wine(params: WineParams, rng: np.random.Generator, device: str) -> Ca
             "dummies": frame_payload(pd.get_dummies(df.country, dummy_na=True)),
         },
     )
+
+
+# -- RoI Align -------------------------------------------------------------------------------------
+
+class RoiAlignParams(CaseParams):
+    shape: tuple[Positive, Positive, Positive, Positive]
+    rois: Annotated[list[tuple[int, float, float, float, float]], Field(min_length=1)]
+    """(batch index, x1, y1, x2, y2) in image coordinates."""
+    output_size: Pair = (2, 2)
+    spatial_scale: Annotated[float, Field(gt=0)] = 1.0
+    sampling_ratio: Annotated[int, Field(ge=1, le=4)] = 2
+    aligned: bool = False
+
+    @model_validator(mode="after")
+    def _batch_indices(self) -> RoiAlignParams:
+        if any(not 0 <= roi[0] < self.shape[0] for roi in self.rois):
+            raise ValueError(f"every RoI's batch index must be below the batch size {self.shape[0]}")
+        return self
+
+
+@reference("roi_align", RoiAlignParams)
+def roi_align(params: RoiAlignParams, rng: np.random.Generator, device: str) -> CaseData:
+    """torchvision.ops.roi_align (its CPU kernel, sample by sample), in plain torch."""
+    import torch
+
+    features = rng.standard_normal(params.shape).astype(params.dtype)
+    rois = np.array(params.rois, dtype=params.dtype)
+    fmap = _torch(features, device)
+    height, width = params.shape[2:]
+    out_h, out_w = params.output_size
+    offset = 0.5 if params.aligned else 0.0
+    grid = params.sampling_ratio
+    out = torch.zeros((len(rois), params.shape[1], out_h, out_w), dtype=fmap.dtype, device=device)
+
+    def sample(batch: int, y: float, x: float):  # noqa: ANN202
+        if y < -1.0 or y > height or x < -1.0 or x > width:
+            return 0
+        y, x = max(y, 0.0), max(x, 0.0)
+        y_low, x_low = int(y), int(x)
+        if y_low >= height - 1:
+            y_high = y_low = height - 1
+            y = float(y_low)
+        else:
+            y_high = y_low + 1
+        if x_low >= width - 1:
+            x_high = x_low = width - 1
+            x = float(x_low)
+        else:
+            x_high = x_low + 1
+        ly, lx = y - y_low, x - x_low
+        m = fmap[batch]
+        return ((1 - ly) * (1 - lx) * m[:, y_low, x_low] + (1 - ly) * lx * m[:, y_low, x_high]
+                + ly * (1 - lx) * m[:, y_high, x_low] + ly * lx * m[:, y_high, x_high])
+
+    for k, (batch, *box) in enumerate(rois.astype(np.float64).tolist()):
+        x1, y1, x2, y2 = (value * params.spatial_scale - offset for value in box)
+        roi_w, roi_h = x2 - x1, y2 - y1
+        if not params.aligned:  # torchvision forces malformed RoIs to be 1×1
+            roi_w, roi_h = max(roi_w, 1.0), max(roi_h, 1.0)
+        bin_h, bin_w = roi_h / out_h, roi_w / out_w
+        for ph in range(out_h):
+            for pw in range(out_w):
+                total = 0
+                for iy in range(grid):
+                    y = y1 + ph * bin_h + (iy + 0.5) * bin_h / grid
+                    for ix in range(grid):
+                        total = total + sample(int(batch), y, x1 + pw * bin_w + (ix + 0.5) * bin_w / grid)
+                out[k, :, ph, pw] = total / (grid * grid)
+    return CaseData(
+        inputs={"features": features, "rois": rois},
+        calls=[call("roi_align", "$features", "$rois", list(params.output_size), params.spatial_scale,
+                    params.sampling_ratio, params.aligned, outputs=("out",))],
+        expected={"out": _numpy(out)},
+    )
