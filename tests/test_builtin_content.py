@@ -84,3 +84,29 @@ def test_output_cards_print_what_they_claim(card):
     result = subprocess.run([sys.executable, "-c", card.data["code"]], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert answers.normalise(result.stdout) == answers.normalise(card.data["output"])
+
+
+def test_a_theme_can_be_studied_alone(tmp_path):
+    from conftest import T0
+
+    from quizapp.config import Settings
+    from quizapp.core.collection import Collection
+    from quizapp.core.study import StudyFilter, StudySession
+
+    collection = Collection.open(tmp_path / "home")
+    try:
+        session = StudySession(collection.db, Settings(), StudyFilter(tag="detection"), new_limit=10**6)
+        tagged = {card.id for card in CARDS if "detection" in card.tags}
+        assert len(tagged) >= 30
+        assert session.counts(T0).new == len(tagged)
+        card = session.next_card(T0)
+        assert card.id in tagged
+    finally:
+        collection.close()
+
+
+def test_at_least_12_builtin_exercises_with_tags_and_sources(builtin_exercises):
+    assert len(builtin_exercises.exercises) >= 12
+    for exercise in builtin_exercises.exercises.values():
+        assert exercise.spec.tags and exercise.spec.source, exercise.id
+        assert len(exercise.cases) >= 4, exercise.id
