@@ -74,10 +74,12 @@ def test_opening_a_socket_is_refused(tight_exercise, checker):
 
 
 def test_the_expected_outputs_are_nowhere_to_be_read(tight_exercise, checker):
-    # Look everywhere the child can see for an .npy holding the answer, and return it if found.
+    # Look in the work dir and in every other check's work dir beside it for an .npy holding the
+    # answer, and return it if found.
     body = (
         "import glob, os, numpy as np\n"
-        "for path in glob.glob('**/*.npy', recursive=True) + glob.glob('/tmp/**/*.npy', recursive=True):\n"
+        "siblings = os.path.join(os.path.dirname(os.getcwd()), 'quizapp-check-*', '**', '*.npy')\n"
+        "for path in glob.glob('**/*.npy', recursive=True) + glob.glob(siblings, recursive=True):\n"
         "    try:\n"
         "        a = np.load(path)\n"
         "    except Exception:\n"
