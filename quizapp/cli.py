@@ -78,9 +78,12 @@ def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] 
 @click.option("--deck", help="Study only this deck (its id, as on the home screen).")
 @click.option("--tag", help="Study only cards with this tag.")
 @click.option("--new", "new", type=click.IntRange(min=0), help="Introduce up to N new cards in this session.")
+@click.option("--hardest", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Go through the N cards with the most lapses now, due or not.")
 @_content_option
 @click.pass_context
-def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None, content: tuple[Path, ...]) -> None:
+def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None, hardest: int | None,
+          content: tuple[Path, ...]) -> None:
     """Review the cards that are due."""
     from quizapp.core.study import StudyFilter
 
@@ -90,9 +93,39 @@ def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None
             known = [row["id"] for row in collection.db.query("select id from decks where present = 1")]
             if deck not in known:
                 raise UsageProblem(f"--deck {deck}: no such deck (known: {', '.join(sorted(known)) or 'none'})")
+        study_filter = StudyFilter(deck=deck, tag=tag)
+        if hardest is not None:
+            from quizapp.core.clock import utc_now
+            from quizapp.core.study import hardest_cards
+
+            ids = hardest_cards(collection.db, hardest, utc_now(), study_filter)
+            if not ids:
+                raise UsageProblem("--hardest: no card has lapsed yet, so none is hard")
+            study_filter = StudyFilter(deck=deck, tag=tag, card_ids=ids, cram=True)
     finally:
         collection.close()
-    _run_app(ctx, start="study", extra_content=content, study_filter=StudyFilter(deck=deck, tag=tag), new_limit=new)
+    _run_app(ctx, start="study", extra_content=content, study_filter=study_filter, new_limit=new)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object instead.")
+@_content_option
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool, content: tuple[Path, ...]) -> None:
+    """Your reviews, retention, forecast, hardest cards and exercises."""
+    if not as_json:
+        _run_app(ctx, start="stats", extra_content=content)
+        return
+    import json
+
+    from quizapp.core.clock import utc_now
+    from quizapp.stats.figures import compute_stats
+
+    collection = _open_collection(ctx, content)
+    try:
+        click.echo(json.dumps(compute_stats(collection.db, collection.settings, utc_now()), ensure_ascii=False))
+    finally:
+        collection.close()
 
 
 @cli.command()

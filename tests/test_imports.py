@@ -55,3 +55,23 @@ def test_home_screen_with_exercises_does_not_import_torch(tmp_path: Path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+STATS_PROBE = """
+import sys
+from pathlib import Path
+from quizapp.core.collection import Collection
+from quizapp.core.clock import utc_now
+from quizapp.stats.figures import compute_stats
+import quizapp.tui.screens.stats
+collection = Collection.open(Path(sys.argv[1]))
+compute_stats(collection.db, collection.settings, utc_now())
+print("torch" in sys.modules)
+"""
+
+
+def test_stats_path_does_not_import_torch(tmp_path: Path):
+    result = subprocess.run([sys.executable, "-c", STATS_PROBE, str(tmp_path / "home")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 
 def utc_now() -> datetime:
@@ -17,6 +17,19 @@ def day_bounds(now: datetime, starts_at_hour: int) -> tuple[float, float]:
         start -= timedelta(days=1)
     end = (start + timedelta(days=1)).astimezone()
     return start.timestamp(), end.timestamp()
+
+
+def study_day(seconds: float, starts_at_hour: int) -> int:
+    """The local study day holding epoch `seconds`, as days since 1970-01-01 (for grouping)."""
+    local = datetime.fromtimestamp(seconds).astimezone()
+    return (local - timedelta(hours=starts_at_hour)).date().toordinal() - EPOCH_ORDINAL
+
+
+def day_date(day: int) -> date:
+    return date.fromordinal(day + EPOCH_ORDINAL)
+
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def from_epoch(seconds: float | None) -> datetime | None:

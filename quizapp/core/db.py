@@ -65,6 +65,13 @@ def open_db(path: Path | str) -> Database:
     return db
 
 
+def open_reader(path: Path | str) -> Database:
+    """A second, read-only connection, for work in another thread (SQLite connections stay in theirs)."""
+    sqlite_utils = _import_sqlite_utils()
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    return sqlite_utils.Database(conn)
+
+
 class NewerDatabaseError(RuntimeError):
     """The database has schema steps this version of quizapp does not know."""
 

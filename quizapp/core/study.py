@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from fsrs import Card, Rating, Scheduler, State
 
 from quizapp.config import Settings
-from quizapp.core.clock import day_bounds, from_epoch
+from quizapp.core.clock import day_bounds, from_epoch, study_day
 from quizapp.core.db import write_transaction
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ class StudyFilter:
     deck: str | None = None
     tag: str | None = None
     card_ids: tuple[str, ...] | None = None
+    cram: bool = False
+    """Go through every matching card once, due or not (e.g. the hardest cards, from stats).
+    Answers are graded by FSRS as usual, which handles early reviews."""
 
     def sql(self) -> tuple[str, list]:
         clauses = ["present = 1", "suspended = 0", "(buried_until is null or buried_until <= :now)"]
@@ -119,6 +122,8 @@ class StudySession:
         self.preview_scheduler = make_scheduler(settings, fuzz=False)
         self.session_new_limit = new_limit
         self.new_seen = 0
+        self.crammed: set[str] = set()
+        """Cards answered in this session; in cram mode each comes once more only if FSRS says so."""
         self.tally = SessionTally()
         self._undo: list[_Undo] = []
 
@@ -147,6 +152,8 @@ class StudySession:
         if self.new_allowance(now) > 0:
             queries.append(f"select * from cards where state = 0 and {where} order by deck, position limit 1")
         queries.append(f"select * from cards where state in (1, 3) and due <= :ahead and {where} order by due limit 1")
+        if self.filter.cram:
+            queries.append(f"select * from cards where {where} and {self._not_crammed_yet()} order by lapses desc, id limit 1")
         for sql in queries:
             row = next(self.db.query(sql, params), None)
             if row is not None:
@@ -172,7 +179,15 @@ class StudySession:
                 f"select count(*) from (select 1 from cards where state = 0 and {where} limit :cap)",
                 {**params, "cap": allowance},
             ).fetchone()[0]
+        if self.filter.cram:
+            review = self.db.execute(
+                f"select count(*) from cards where {where} and {self._not_crammed_yet()}", params
+            ).fetchone()[0]
         return Counts(new=new, learning=learning, review=review)
+
+    def _not_crammed_yet(self) -> str:
+        done = ", ".join("'" + card_id.replace("'", "''") + "'" for card_id in self.crammed)
+        return f"id not in ({done})" if done else "1"
 
     def next_due_after_session(self, now: datetime) -> datetime | None:
         where, params = self.filter.sql()
@@ -212,6 +227,8 @@ class StudySession:
             review_id = self.db["reviews"].insert(
                 {
                     "card_id": card_id,
+                    "deck": self.db.execute("select deck from cards where id = ?", [card_id]).fetchone()[0],
+                    "day": study_day(now.timestamp(), self.settings.day_starts_at_hour),
                     "rating": rating,
                     "reviewed_at": now.timestamp(),
                     "duration_ms": duration_ms,
@@ -225,6 +242,7 @@ class StudySession:
             ).last_pk
         if before["state"] == NEW:
             self.new_seen += 1
+        self.crammed.add(card_id)
         self.tally.ratings[rating] += 1
         self.tally.seconds += (duration_ms or 0) / 1000
         self._undo.append(_Undo(card_id, before, review_id))
@@ -262,6 +280,7 @@ class StudySession:
             self.tally.ratings[rating] -= 1
             if last.before["state"] == NEW:
                 self.new_seen -= 1
+            self.crammed.discard(last.card_id)
         return last.card_id
 
     def card(self, card_id: str) -> StudyCardRow:
@@ -301,6 +320,16 @@ def _study_row(row: dict) -> StudyCardRow:
         reps=row["reps"],
         lapses=row["lapses"],
     )
+
+
+def hardest_cards(db: Database, count: int, now: datetime, study_filter: StudyFilter = StudyFilter()) -> tuple[str, ...]:
+    """The cards with the most lapses (then the highest difficulty) that have lapsed at least once."""
+    where, params = study_filter.sql()
+    rows = db.execute(
+        f"select id from cards where lapses > 0 and {where} order by lapses desc, difficulty desc, id limit :count",
+        {**params, "now": now.timestamp(), "count": count},
+    ).fetchall()
+    return tuple(row[0] for row in rows)
 
 
 def deck_overview(db: Database, settings: Settings, now: datetime) -> list[dict]:

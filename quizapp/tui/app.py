@@ -40,7 +40,7 @@ class QuizApp(App[None]):
     ) -> None:
         """
         Args:
-            start: "home", "study" or "exercise": the first screen, as chosen on the command line.
+            start: "home", "study", "stats" or "exercise": the first screen, as chosen on the command line.
             exercise_id: the exercise to open when `start` is "exercise".
             device: where exercise references run: cpu, cuda or auto.
             checker: a warm exercise checker to use (tests share one); made on first use otherwise.
@@ -76,6 +76,8 @@ class QuizApp(App[None]):
         if self.start == "study":
             # The home screen is built only when the learner goes back to it: first card sooner.
             self.open_study(self.study_filter, self.new_limit)
+        elif self.start == "stats":
+            self.open_stats()
         elif self.start == "exercise" and self.exercise_id:
             self.open_exercise(self.exercise_id)
         else:
@@ -99,6 +101,11 @@ class QuizApp(App[None]):
         from quizapp.tui.screens.study import StudyScreen
 
         self.push_screen(StudyScreen(study_filter, new_limit))
+
+    def open_stats(self) -> None:
+        from quizapp.tui.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen())
 
     def open_exercise(self, exercise_id: str) -> None:
         from quizapp.exercises.catalog import load_catalog

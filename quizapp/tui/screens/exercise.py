@@ -158,7 +158,7 @@ class ExerciseScreen(Screen[None]):
         self._set_status("Checking… (Escape cancels)")
         self._check(code)
 
-    @work(thread=True, exclusive=True, group="check")
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def _check(self, code: str) -> Verdict:
         return self.app.checker.check(self.exercise, code, str(self.path), self.app.device)
 

@@ -56,7 +56,7 @@ class HomeScreen(Screen[None]):
         self.refresh_decks()
         self.refresh_exercises()
 
-    @work(thread=True, group="catalog")
+    @work(thread=True, group="catalog", exit_on_error=False)
     def _load_exercises(self) -> Catalog:
         # In a thread: reading exercise files loads pydantic and NumPy, which the first paint skips.
         from quizapp.exercises.catalog import load_catalog
@@ -158,7 +158,4 @@ class HomeScreen(Screen[None]):
         self.query_one("#exercises", DataTable).focus()
 
     def action_stats(self) -> None:
-        from quizapp.tui.screens.placeholder import ComingSoonScreen
-
-        self.app.push_screen(ComingSoonScreen("Stats", "Heatmap, retention and forecast arrive with "
-                                              "the stats screen."))
+        self.app.open_stats()
