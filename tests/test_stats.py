@@ -94,6 +94,7 @@ def test_figures_on_a_small_log_match_counts_done_by_hand(collection):
     hardest = stats["hardest"]
     assert [c["card_id"] for c in hardest["cards"]] == ["backbone", "gap"]
     assert hardest["cards"][0]["leech"] and not hardest["cards"][1]["leech"] and hardest["leeches"] == 1
+    assert hardest["cards"][0]["prompt"] == "主干网络"
 
     exercises = stats["exercises"]
     assert exercises["attempts"] == 3 and exercises["passed_attempts"] == 1 and exercises["pass_rate"] == 0.3333

@@ -146,7 +146,7 @@ def _distributions(cards: pd.DataFrame) -> dict:
 def _hardest(db: Database) -> dict:
     rows = db.execute(
         """
-        select id, deck, lapses, reps, difficulty from cards
+        select id, deck, lapses, reps, difficulty, data from cards
         where present = 1 and lapses > 0 order by lapses desc, difficulty desc, id limit ?
         """,
         [HARDEST_SHOWN],
@@ -155,11 +155,22 @@ def _hardest(db: Database) -> dict:
     return {
         "leech_lapses": LEECH_LAPSES,
         "leeches": leeches,
-        "cards": [{"card_id": card_id, "deck": deck, "lapses": lapses, "reps": reps,
+        "cards": [{"card_id": card_id, "deck": deck, "prompt": _prompt(data), "lapses": lapses, "reps": reps,
                    "difficulty": round(difficulty, 2) if difficulty is not None else None,
                    "leech": lapses >= LEECH_LAPSES}
-                  for card_id, deck, lapses, reps, difficulty in rows],
+                  for card_id, deck, lapses, reps, difficulty, data in rows],
     }
+
+
+def _prompt(data: str | None, width: int = 60) -> str:
+    """The first line of what the card asks, to recognise it in a list."""
+    try:
+        fields = json.loads(data or "{}")
+    except ValueError:
+        return ""
+    text = next((fields[key] for key in ("front", "question", "text", "code") if fields.get(key)), "")
+    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _exercises(db: Database) -> dict:

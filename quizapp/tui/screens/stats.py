@@ -145,10 +145,10 @@ class StatsScreen(Screen[None]):
     def _fill_hardest(self, hardest: dict) -> None:
         table = self.query_one("#hardest-table", DataTable)
         table.clear(columns=True)
-        table.add_columns("Card", "Deck", "Lapses", "Reviews", "Difficulty", "")
+        table.add_columns("Card", "Deck", "Lapses", "Reviews", "Difficulty", "", "Asks")
         for card in hardest["cards"]:
             table.add_row(card["card_id"], card["deck"], card["lapses"], card["reps"], card["difficulty"],
-                          "leech" if card["leech"] else "", key=card["card_id"])
+                          "leech" if card["leech"] else "", card["prompt"], key=card["card_id"])
 
     def _fill_exercises(self, exercises: dict) -> None:
         table = self.query_one("#exercises-table", DataTable)
