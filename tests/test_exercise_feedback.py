@@ -100,3 +100,12 @@ def test_a_case_torch_refuses_is_blamed_on_the_exercise_file_not_the_learner(che
     assert not verdict.passed
     assert "reference_fails.yaml: case 'one-sample': the PyTorch reference failed" in verdict.error
     assert "not in your code" in verdict.error and verdict.exercise_broken
+
+
+def test_the_same_failure_in_every_case_is_printed_once(tight_exercise, checker):
+    from quizapp.exercises.report import format_verdict
+
+    verdict = checker.check(tight_exercise, tight_exercise.spec.starter.replace("...", "raise NotImplementedError"), "s.py")
+    text = format_verdict(verdict, tight_exercise.spec.title)
+    assert text.count("NotImplementedError") == 1
+    assert "(the same as above)" in text

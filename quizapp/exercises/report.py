@@ -16,11 +16,16 @@ def format_verdict(verdict: Verdict, title: str, style: Callable[..., str] = lam
     if verdict.error:
         lines.append(style(verdict.error, fg="red"))
     width = max((len(case.name) for case in verdict.cases), default=0)
+    shown = None
     for case in verdict.cases:
         mark = style("✓", fg="green") if case.passed else style("✗", fg="red")
         lines.append(f"  {mark} {case.name:<{width}}  {style(format_params(case.params), dim=True)}")
         if not case.passed and case.message not in ("not run", verdict.error):
-            lines += ["      " + line for line in case.message.splitlines()]
+            if case.message == shown:
+                lines.append(style("      (the same as above)", dim=True))
+            else:
+                lines += ["      " + line for line in case.message.splitlines()]
+                shown = case.message
     passed = sum(case.passed for case in verdict.cases)
     if verdict.passed:
         lines.append(style(f"All {len(verdict.cases)} cases pass.", fg="green", bold=True))
