@@ -82,3 +82,26 @@ def test_three_first_starts_at_once_build_one_collection(tmp_path: Path, big_dec
         assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == len(MIGRATIONS._migrations)
     finally:
         db.close()
+
+
+def test_schema_version_counts_the_migrations():
+    from quizapp.core.db import SCHEMA_VERSION
+
+    assert SCHEMA_VERSION == len(MIGRATIONS._migrations)
+
+
+def test_a_database_from_a_newer_quizapp_is_refused_untouched(tmp_path: Path):
+    import subprocess as sp
+
+    from quizapp.core.db import SCHEMA_VERSION, NewerDatabaseError
+
+    path = tmp_path / "home" / "quizapp.db"
+    open_db(path).close()
+    db = open_db(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(NewerDatabaseError, match="newer quizapp"):
+        open_db(path)
+    result = sp.run([sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "study"],
+                    capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "upgrade quizapp" in result.stderr and "Traceback" not in result.stderr

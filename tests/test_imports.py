@@ -75,3 +75,24 @@ def test_stats_path_does_not_import_torch(tmp_path: Path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+FIRST_CARD_PROBE = """
+import sys
+from pathlib import Path
+from quizapp.core.collection import Collection
+from quizapp.core.clock import utc_now
+from quizapp.core.study import StudySession
+collection = Collection.open(Path(sys.argv[1]), [Path(sys.argv[2])], builtin=False)
+StudySession(collection.db, collection.settings).next_card(utc_now())
+print("sqlite_utils" in sys.modules)
+"""
+
+
+def test_an_up_to_date_collection_shows_its_first_card_without_sqlite_utils(tmp_path: Path):
+    args = [sys.executable, "-c", FIRST_CARD_PROBE, str(tmp_path / "home"), str(FIXTURES / "decks")]
+    first = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "True"  # creating the collection needs it
+    again = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert again.stdout.strip() == "False", again.stderr

@@ -30,46 +30,103 @@ def _import_sqlite_utils():  # noqa: ANN202
     return sqlite_utils
 
 
-def open_db(path: Path | str) -> Database:
+SCHEMA_VERSION = 4
+"""The number of migration steps; kept in `PRAGMA user_version` once they are applied, so that
+opening an up-to-date database needs neither sqlite-utils nor the migration list. (A test checks
+it against `migrations.MIGRATIONS`.)"""
+
+
+class QuizDatabase:
+    """The quizapp database: plain SQLite for queries, sqlite-utils' `Database` for the rest.
+
+    `execute` and `query` behave as sqlite-utils' do; anything else (`db["cards"].update(...)`,
+    `db.table_names()`, …) goes to a sqlite-utils `Database` on the same connection, created on
+    first use. Importing sqlite-utils costs ~50 ms (it loads click, dateutil and pluggy), which
+    `quizapp study` would otherwise pay before the first card is on screen.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._full: Database | None = None
+
+    def execute(self, sql: str, parameters: object = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
+
+    def query(self, sql: str, params: object = None) -> Iterator[dict]:
+        cursor = self.execute(sql, params)
+        keys = [column[0] for column in cursor.description]
+        for row in cursor:
+            yield dict(zip(keys, row))
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def full(self) -> Database:
+        if self._full is None:
+            self._full = _import_sqlite_utils().Database(self.conn)
+        return self._full
+
+    def __getitem__(self, table: str):  # noqa: ANN204
+        return self.full[table]
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.full, name)
+
+
+def open_db(path: Path | str) -> QuizDatabase:
     """Open (creating if needed) the quizapp database and bring its schema up to date.
 
     WAL lets a second quizapp read while one writes; the busy timeout makes a second writer wait
     instead of failing with "database is locked".
     """
-    sqlite_utils = _import_sqlite_utils()
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-    db = sqlite_utils.Database(conn)
+    db = QuizDatabase(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if str(path) != ":memory:":
-        with db.ensure_autocommit_on():
-            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA journal_mode = WAL")  # outside any transaction: connect() opened none
     # In WAL mode NORMAL never corrupts and never loses a commit when the process dies; only a
     # power cut can drop the last commits. FULL would fsync on every answer.
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        db.close()
+        raise NewerDatabaseError(
+            f"{path} was written by a newer quizapp (schema version {version}; this one knows up to "
+            f"{SCHEMA_VERSION}); upgrade quizapp to open it"
+        )
+    if version < SCHEMA_VERSION:
+        _migrate(db, path)
+    return db
+
+
+def _migrate(db: QuizDatabase, path: Path | str) -> None:
     from quizapp.core.migrations import MIGRATIONS
 
     known = {m.name for m in MIGRATIONS._migrations}
-    unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
+    unknown = [m.name for m in MIGRATIONS.applied(db.full) if m.name not in known]
     if unknown:
         db.close()
         raise NewerDatabaseError(
             f"{path} was written by a newer quizapp (schema step {unknown[-1]}); upgrade quizapp to open it"
         )
-    if MIGRATIONS.pending(db):
-        # Under the write lock, so two first starts at once do not both create the tables.
-        with write_transaction(db):
-            MIGRATIONS.apply(db)
-    return db
+    # Under the write lock, so two first starts at once do not both create the tables.
+    with write_transaction(db):
+        MIGRATIONS.apply(db.full)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def open_reader(path: Path | str) -> Database:
+def open_reader(path: Path | str) -> QuizDatabase:
     """A second, read-only connection, for work in another thread (SQLite connections stay in theirs)."""
-    sqlite_utils = _import_sqlite_utils()
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    return sqlite_utils.Database(conn)
+    return QuizDatabase(conn)
 
 
 class NewerDatabaseError(RuntimeError):
@@ -77,7 +134,7 @@ class NewerDatabaseError(RuntimeError):
 
 
 @contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
+def write_transaction(db: QuizDatabase) -> Iterator[QuizDatabase]:
     """One atomic write that takes the write lock up front.
 
     `BEGIN IMMEDIATE` waits (busy timeout) for another writer instead of failing halfway when a

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.text import Text
 
 from quizapp.core.latex import math_spans
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
 _INLINE = re.compile(r"`([^`\n]+)`|\*\*(.+?)\*\*")
@@ -16,6 +20,8 @@ CODE_THEME = "monokai"
 
 
 def code_block(code: str, lang: str = "python", *, highlight_line: int | None = None) -> Syntax:
+    from rich.syntax import Syntax  # pygments: ~8 ms, paid on the first code card, not at start-up
+
     return Syntax(
         code.rstrip("\n"),
         lang or "text",

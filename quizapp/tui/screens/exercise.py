@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Markdown, Static, TextArea
+from textual.widgets import DataTable, Markdown, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from quizapp.core.latex import to_unicode
@@ -28,6 +28,7 @@ from quizapp.exercises.checker import Verdict
 from quizapp.exercises.progress import ExerciseProgress
 from quizapp.exercises.report import format_params
 from quizapp.exercises.workspace import ensure_solution_file, save_atomically, start_over
+from quizapp.tui.keybar import KeyBar
 
 AUTOSAVE_DELAY_S = 0.5
 
@@ -66,7 +67,7 @@ class ExerciseScreen(Screen[None]):
             with Vertical(id="exercise-editor-pane"):
                 yield TextArea.code_editor("", language=_python_if_available(), id="exercise-editor")
         yield Static(id="exercise-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         collection = self.app.collection

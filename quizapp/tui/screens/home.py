@@ -8,11 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from quizapp.core.study import StudyFilter, deck_overview
 from quizapp.core.sync import sync_content
+from quizapp.tui.keybar import KeyBar
 
 if TYPE_CHECKING:
     from quizapp.exercises.catalog import Catalog
@@ -37,7 +38,7 @@ class HomeScreen(Screen[None]):
         yield Static("Exercises", id="exercises-title")
         yield DataTable(id="exercises", cursor_type="row", zebra_stripes=True)
         yield Static("Loading exercises…", id="exercise-totals")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#decks", DataTable)

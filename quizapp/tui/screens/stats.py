@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
 from quizapp import locations
 from quizapp.core.study import StudyFilter
+from quizapp.tui.keybar import KeyBar
 
 HEAT_COLOURS = ["grey23", "dark_green", "green4", "green3", "bright_green"]
 WEEKDAYS = ["Mon", "", "Wed", "", "Fri", "", "Sun"]
@@ -51,7 +52,7 @@ class StatsScreen(Screen[None]):
             yield Static("Exercises", classes="stats-heading")
             yield DataTable(id="exercises-table", cursor_type="none", zebra_stripes=True)
             yield Static(id="failing-cases")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.action_refresh_stats()

@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from quizapp.core import answers, cloze
 from quizapp.core.study import StudyCardRow, StudyFilter, StudySession
+from quizapp.tui.keybar import KeyBar
 from quizapp.tui.render import code_block, inline, rich_text
 
 GRADE_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
@@ -77,12 +78,14 @@ class StudyScreen(Screen[None]):
             yield Input(id="typed", placeholder="Type your answer, then Enter")
             yield Static(id="answer")
         yield Static(id="grades")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         collection = self.app.collection
         self.session = StudySession(collection.db, collection.settings, self.study_filter, self.new_limit)
         self.show_next()
+        # The first answer writes through sqlite-utils; load it once the card is on screen.
+        self.set_timer(0.3, lambda: collection.db.full)
 
     # -- showing -----------------------------------------------------------------------------------
 
