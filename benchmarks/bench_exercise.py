@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORRECT = ROOT / "tests" / "solutions" / "maxpool2d" / "correct.py"
+CORRECT = ROOT / "content" / "exercises" / "solutions" / "maxpool2d.py"
 
 
 def timed_process(args: list[str], **kwargs) -> float:  # noqa: ANN003

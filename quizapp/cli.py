@@ -166,16 +166,17 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
               help="Where the PyTorch references run.")
 @click.option("--starter", is_flag=True, help="Print the starter file: the functions to implement.")
+@click.option("--solution", is_flag=True, help="Print the model solution (once you have passed the exercise).")
 @click.option("--watch", "watch_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Re-check FILE (default: your workspace file) on every save.")
 @click.pass_context
 def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_json: bool, device: str,
-             starter: bool, watch_file: str | None) -> None:
+             starter: bool, solution: bool, watch_file: str | None) -> None:
     """List the exercises, or open NAME's exercise screen (or check, print or watch it)."""
     from quizapp import exercise_commands as commands
 
-    modes = [flag for flag, on in (("--check", check_file), ("--starter", starter), ("--watch", watch_file is not None))
-             if on]
+    modes = [flag for flag, on in (("--check", check_file), ("--starter", starter), ("--solution", solution),
+                                   ("--watch", watch_file is not None)) if on]
     if len(modes) > 1:
         raise UsageProblem(f"{' and '.join(modes)} cannot be used together")
     if as_json and not check_file:
@@ -189,6 +190,8 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
         loaded = commands.find_exercise(catalog_dirs, name)
         if starter:
             click.echo(loaded.spec.starter, nl=False)
+        elif solution:
+            click.echo(commands.model_solution(_open_collection(ctx), loaded), nl=False)
         elif check_file:
             sys.exit(commands.check_file(_open_collection(ctx), loaded, check_file, device, as_json))
         elif watch_file is not None:

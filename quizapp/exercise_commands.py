@@ -60,6 +60,21 @@ def list_exercises(collection: Collection) -> int:
     return 0
 
 
+def model_solution(collection: Collection, loaded: LoadedExercise) -> str:
+    from quizapp.exercises.progress import ExerciseProgress
+
+    try:
+        passed = ExerciseProgress(collection.db, collection.settings).status(loaded.id).ever_passed
+    finally:
+        collection.close()
+    if not passed:
+        raise ExerciseUsageError(f"{loaded.id}: the model solution shows once you have passed the exercise "
+                                 f"(quizapp exercise {loaded.id} --check FILE)")
+    if loaded.solution_path is None:
+        raise ExerciseUsageError(f"{loaded.id} has no model solution")
+    return loaded.solution_path.read_text(encoding="utf-8")
+
+
 def _read_code(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")

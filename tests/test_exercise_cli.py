@@ -11,6 +11,7 @@ from pathlib import Path
 from conftest import FIXTURES
 
 SOLUTIONS = Path(__file__).parent / "solutions" / "maxpool2d"
+MODEL = Path(__file__).parent.parent / "content" / "exercises" / "solutions" / "maxpool2d.py"
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess:
@@ -19,7 +20,7 @@ def run(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_check_exits_0_on_a_pass_and_prints_the_json_of_the_design(tmp_path: Path):
-    result = run(tmp_path, "exercise", "maxpool2d", "--check", str(SOLUTIONS / "correct.py"), "--json")
+    result = run(tmp_path, "exercise", "maxpool2d", "--check", str(MODEL), "--json")
     assert result.returncode == 0, result.stderr
     verdict = json.loads(result.stdout)
     assert {"exercise", "passed", "device", "duration_s", "cases"} <= set(verdict)
@@ -39,10 +40,10 @@ def test_check_exits_1_on_a_failure_and_says_which_case(tmp_path: Path):
 
 def test_usage_and_content_errors_exit_2_without_a_traceback(tmp_path: Path):
     cases = [
-        ("exercise", "no-such-exercise", "--check", str(SOLUTIONS / "correct.py")),
+        ("exercise", "no-such-exercise", "--check", str(MODEL)),
         ("exercise", "maxpool2d", "--check", str(tmp_path / "missing.py")),
         ("exercise", "maxpool2d", "--json"),
-        ("exercise", "maxpool2d", "--starter", "--check", str(SOLUTIONS / "correct.py")),
+        ("exercise", "maxpool2d", "--starter", "--check", str(MODEL)),
         ("exercise", "--starter"),
         ("--content", str(FIXTURES / "broken_exercises"), "exercise", "broken-pool", "--starter"),
     ]
@@ -60,7 +61,7 @@ def test_cuda_without_a_gpu_is_a_usage_error(tmp_path: Path):
 
     if torch.cuda.is_available():
         return
-    result = run(tmp_path, "exercise", "maxpool2d", "--check", str(SOLUTIONS / "correct.py"), "--device", "cuda")
+    result = run(tmp_path, "exercise", "maxpool2d", "--check", str(MODEL), "--device", "cuda")
     assert result.returncode == 2
     assert "--device cuda" in result.stderr
 
@@ -73,8 +74,8 @@ def test_starter_prints_the_signatures(tmp_path: Path):
 
 
 def test_list_shows_every_exercise_with_its_status(tmp_path: Path):
-    run(tmp_path, "exercise", "maxpool2d", "--check", str(SOLUTIONS / "correct.py"))
-    run(tmp_path, "exercise", "conv2d", "--check", str(SOLUTIONS / "correct.py"))
+    run(tmp_path, "exercise", "maxpool2d", "--check", str(MODEL))
+    run(tmp_path, "exercise", "conv2d", "--check", str(MODEL))
     result = run(tmp_path, "exercise")
     assert result.returncode == 0
     rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
@@ -120,7 +121,7 @@ def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path
         first = _read_until(watcher, "cases pass.")
         assert "5/8 cases pass." in first
         time.sleep(0.05)
-        solution.write_text((SOLUTIONS / "correct.py").read_text())
+        solution.write_text(MODEL.read_text())
         second = _read_until(watcher, "cases pass.")
         assert "All 8 cases pass." in second
     finally:
@@ -141,3 +142,11 @@ def _read_until(process: subprocess.Popen, marker: str, timeout: float = 60) -> 
         if marker in line:
             return "".join(seen)
     raise AssertionError("".join(seen))
+
+
+def test_the_model_solution_is_shown_only_after_a_pass(tmp_path: Path):
+    before = run(tmp_path, "exercise", "maxpool2d", "--solution")
+    assert before.returncode == 2 and "once you have passed" in before.stderr
+    run(tmp_path, "exercise", "maxpool2d", "--check", str(MODEL))
+    after = run(tmp_path, "exercise", "maxpool2d", "--solution")
+    assert after.returncode == 0 and after.stdout == MODEL.read_text()

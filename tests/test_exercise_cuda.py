@@ -3,21 +3,17 @@
 Skipped cleanly where torch sees no CUDA device (CI never has one).
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
-SOLUTIONS = Path(__file__).parent / "solutions"
-
 
 @pytest.mark.parametrize("exercise_id", ["maxpool2d", "avgpool2d", "conv2d", "batchnorm", "smooth-l1"])
 def test_correct_solutions_pass_against_cuda_references(exercise_id, builtin_exercises, checker):
     exercise = builtin_exercises.get(exercise_id)
-    code = (SOLUTIONS / exercise_id / "correct.py").read_text()
+    code = builtin_exercises.get(exercise_id).solution_path.read_text()
     verdict = checker.check(exercise, code, "correct.py", device="cuda")
     assert verdict.device == "cuda"
     assert verdict.passed, [(c.name, c.message) for c in verdict.cases if not c.passed]

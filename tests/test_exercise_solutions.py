@@ -4,29 +4,33 @@ from pathlib import Path
 
 import pytest
 
-SOLUTIONS = Path(__file__).parent / "solutions"
-ATTEMPTS = sorted(SOLUTIONS.glob("*/*.py"))
+from quizapp import locations
+
+WRONG = sorted((Path(__file__).parent / "solutions").glob("*/wrong_*.py"))
+MODELS = sorted((locations.builtin_content_dir() / "exercises" / "solutions").glob("*.py"))
 
 
-def test_every_builtin_exercise_has_a_correct_and_two_wrong_solutions(builtin_exercises):
-    for exercise_id in builtin_exercises.exercises:
-        folder = SOLUTIONS / exercise_id
-        assert (folder / "correct.py").exists(), exercise_id
-        assert len(list(folder.glob("wrong_*.py"))) >= 2, exercise_id
+def test_every_builtin_exercise_has_a_model_and_two_wrong_solutions(builtin_exercises):
+    for exercise in builtin_exercises.exercises.values():
+        assert exercise.solution_path is not None, exercise.id
+        assert len([p for p in WRONG if p.parent.name == exercise.id]) >= 2, exercise.id
 
 
-@pytest.mark.parametrize("path", ATTEMPTS, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_solution_gets_the_verdict_it_deserves(path: Path, builtin_exercises, checker):
-    exercise = builtin_exercises.get(path.parent.name)
-    verdict = checker.check(exercise, path.read_text(), str(path))
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_the_model_solution_passes(path: Path, builtin_exercises, checker):
+    verdict = checker.check(builtin_exercises.get(path.stem), path.read_text(), str(path))
     failing = [f"{case.name}: {case.message}" for case in verdict.cases if not case.passed]
-    if path.stem == "correct":
-        assert verdict.passed, (verdict.error, failing, verdict.output)
-        assert all(case.passed for case in verdict.cases)
-    else:
-        assert not verdict.passed
-        assert failing, "a wrong solution must fail a named case"
-        assert verdict.error or all(case.message != "ok" for case in verdict.cases if not case.passed)
+    assert verdict.passed, (verdict.error, failing, verdict.output)
+    assert all(case.passed for case in verdict.cases)
+
+
+@pytest.mark.parametrize("path", WRONG, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_wrong_solution_fails_a_named_case(path: Path, builtin_exercises, checker):
+    verdict = checker.check(builtin_exercises.get(path.parent.name), path.read_text(), str(path))
+    failing = [case for case in verdict.cases if not case.passed]
+    assert not verdict.passed
+    assert failing, "a wrong solution must fail a named case"
+    assert verdict.error or all(case.message != "ok" for case in failing)
 
 
 def test_starters_run_but_pass_nothing(builtin_exercises, checker):

@@ -61,7 +61,7 @@ async def test_a_pass_says_so_and_schedules_the_exercise(builtin_collection, che
     app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
     async with app.run_test(size=(160, 50)) as pilot:
         screen = app.screen
-        screen.query_one("#exercise-editor").load_text((SOLUTIONS / "smooth-l1" / "correct.py").read_text())
+        screen.query_one("#exercise-editor").load_text(screen.exercise.solution_path.read_text())
         await pilot.press("ctrl+r")
         await wait_for_check(pilot, screen)
         assert "all 6 cases pass" in text_of(app, "#exercise-status")
@@ -138,3 +138,21 @@ async def test_f1_lists_the_keys_of_the_exercise_screen(builtin_collection, chec
         assert panel
         await pilot.press("f1")
         assert not app.screen.query("HelpPanel")
+
+
+async def test_model_solution_after_a_pass_and_start_over_keeps_the_old_file(builtin_collection, checker):
+    app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+o")
+        assert text_of(app, "#exercise-solution").strip() == ""  # not before a pass
+        editor = screen.query_one("#exercise-editor")
+        editor.load_text(screen.exercise.solution_path.read_text())
+        await pilot.press("ctrl+r")
+        await wait_for_check(pilot, screen)
+        await pilot.press("ctrl+o")
+        assert "Model solution" in text_of(app, "#exercise-solution")
+        await pilot.press("ctrl+n")
+        assert editor.text == screen.exercise.spec.starter
+        kept = [p for p in (builtin_collection.home / "exercises").glob("smooth-l1.*.py")]
+        assert len(kept) == 1 and kept[0].read_text() == screen.exercise.solution_path.read_text()

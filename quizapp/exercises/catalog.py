@@ -26,6 +26,12 @@ class LoadedExercise:
     def id(self) -> str:
         return self.spec.id
 
+    @property
+    def solution_path(self) -> Path | None:
+        """The model solution, `solutions/<id>.py` beside the exercise file, shown once passed."""
+        path = self.path.parent / "solutions" / f"{self.id}.py"
+        return path if path.is_file() else None
+
 
 @dataclass
 class Catalog:

@@ -26,7 +26,12 @@ def start_over(home: Path, exercise: LoadedExercise) -> Path | None:
     path = solution_path(home, exercise.id)
     kept = None
     if path.exists() and path.read_text(encoding="utf-8", errors="replace") != exercise.spec.starter:
-        kept = path.with_name(f"{exercise.id}.{time.strftime('%Y%m%d-%H%M%S')}.py")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = path.with_name(f"{exercise.id}.{stamp}.py")
+        counter = 1
+        while kept.exists():  # two restarts within a second must not overwrite the first
+            counter += 1
+            kept = path.with_name(f"{exercise.id}.{stamp}-{counter}.py")
         path.replace(kept)
     save_atomically(path, exercise.spec.starter)
     return kept

@@ -11,6 +11,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -29,6 +30,7 @@ from quizapp.exercises.progress import ExerciseProgress
 from quizapp.exercises.report import format_params
 from quizapp.exercises.workspace import ensure_solution_file, save_atomically, start_over
 from quizapp.tui.keybar import KeyBar
+from quizapp.tui.render import code_block
 
 AUTOSAVE_DELAY_S = 0.5
 
@@ -39,6 +41,8 @@ class ExerciseScreen(Screen[None]):
         Binding("escape", "cancel_or_back", "Cancel / back", id="back", priority=True),
         Binding("ctrl+t", "next_hint", "Hint", id="hint", priority=True),
         Binding("ctrl+e", "open_editor", "$EDITOR", id="editor", priority=True),
+        Binding("ctrl+o", "show_solution", "Model solution", id="solution", priority=True),
+        Binding("ctrl+n", "start_over", "Start over", id="start-over", priority=True),
         Binding("ctrl+s", "save", "Save", id="save", show=False, priority=True),
         Binding("f1", "app.toggle_help", "Keys", id="keys"),
     ]
@@ -64,6 +68,7 @@ class ExerciseScreen(Screen[None]):
                 yield Static(id="exercise-hints")
                 yield DataTable(id="exercise-results", cursor_type="row", zebra_stripes=True)
                 yield Static(id="exercise-detail")
+                yield Static(id="exercise-solution")
             with Vertical(id="exercise-editor-pane"):
                 yield TextArea.code_editor("", language=_python_if_available(), id="exercise-editor")
         yield Static(id="exercise-status")
@@ -127,6 +132,30 @@ class ExerciseScreen(Screen[None]):
         with self.app.suspend():
             subprocess.run([*shlex.split(command), str(self.path)], check=False)
         self.query_one("#exercise-editor", TextArea).load_text(self.path.read_text(encoding="utf-8"))
+
+    def action_start_over(self) -> None:
+        """Back to the starter; the current file is kept beside it, never deleted."""
+        self._save()
+        kept = start_over(self.app.collection.home, self.exercise)
+        self.query_one("#exercise-editor", TextArea).load_text(self.path.read_text(encoding="utf-8"))
+        self.notify(f"Back to the starter. Your file is kept as {kept.name}." if kept else "Back to the starter.")
+
+    def action_show_solution(self) -> None:
+        """The model solution, once the exercise has been passed (no spoilers before)."""
+        widget = self.query_one("#exercise-solution", Static)
+        if widget.display and widget.content:
+            widget.update("")
+            return
+        collection = self.app.collection
+        if not ExerciseProgress(collection.db, collection.settings).status(self.exercise.id).ever_passed:
+            self.notify("The model solution shows once you have passed the exercise.")
+            return
+        if self.exercise.solution_path is None:
+            self.notify("This exercise has no model solution.")
+            return
+        code = self.exercise.solution_path.read_text(encoding="utf-8")
+        widget.update(Group(Text("Model solution (ctrl+o hides it)", style="bold"), code_block(code)))
+        widget.scroll_visible()
 
     # -- hints -------------------------------------------------------------------------------------
 
