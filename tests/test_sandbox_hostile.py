@@ -144,3 +144,20 @@ def test_the_host_never_runs_as_a_child_of_the_test_process_group():
     with SandboxHost() as host:
         host.start()
         assert os.getpgid(host._process.pid) != os.getpgid(0)
+
+
+def test_a_host_killed_mid_check_is_a_verdict_and_the_next_check_restarts_it(tight_exercise, checker):
+    import signal
+    import threading
+
+    checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")  # host up, cases built: the next check starts at once
+    results = []
+    worker = threading.Thread(target=lambda: results.append(
+        checker.check(tight_exercise, hostile("import time\ntime.sleep(30)"), "slow.py")))
+    worker.start()
+    time.sleep(0.5)
+    os.killpg(checker.host._process.pid, signal.SIGKILL)
+    worker.join(5)
+    assert not worker.is_alive()
+    assert "sandbox stopped unexpectedly" in results[0].error and not results[0].passed
+    # the autouse fixture then checks a correct solution on the same checker: a fresh host

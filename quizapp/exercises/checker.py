@@ -21,7 +21,7 @@ from quizapp.exercises.compare import compare, tolerance_for
 from quizapp.exercises.frames import FrameComparison, compare_frames
 from quizapp.exercises.references import CaseData, build_case
 from quizapp.exercises.sandbox.child import OUTPUT_FILE, RESULTS_FILE, SETUP_FILE
-from quizapp.exercises.sandbox.client import SandboxHost
+from quizapp.exercises.sandbox.client import SandboxError, SandboxHost
 from quizapp.exercises.static_check import find_problems
 
 OUTPUT_SHOWN = 2000
@@ -155,7 +155,12 @@ class Checker:
                 "limits": limits.model_dump(),
                 "preload": ["pandas"] if any(_takes_frames(data) for data in cases) else [],
             }
-            outcome = self.host.run(request)
+            try:
+                outcome = self.host.run(request)
+            except SandboxError as error:  # the next check starts a fresh host
+                verdict.error = f"the checker's sandbox stopped unexpectedly; check again to restart it ({error})"
+                verdict.cases = [CaseResult(spec.name, False, "not run", spec.shown()) for spec in exercise.cases]
+                return
             _read_verdict(workdir, exercise, cases, outcome, verdict)
             verdict.isolation = self.host.isolation + _read_json(workdir / SETUP_FILE, {}).get("isolation", [])
         finally:

@@ -105,6 +105,9 @@ class SandboxHost:
             self._process = None
             error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
             process.wait()
+            for stream in (process.stdin, process.stdout, process.stderr):
+                if stream:
+                    stream.close()
             raise SandboxError(f"the checker host stopped (exit {process.returncode}): {error[-2000:] or 'no message'}")
         return json.loads(line)
 
