@@ -128,10 +128,7 @@ async def test_the_screen_renders_the_figures_and_studies_the_hardest_cards(coll
     async with app.run_test(size=(160, 80)) as pilot:
         screen = app.screen
         assert isinstance(screen, StatsScreen)
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if screen.figures is not None:
-                break
+        await app.workers.wait_for_complete()
         await pilot.pause()
         summary = text_of(app, "#stats-summary")
         assert "Today 3 reviews, 1 min" in summary and "streak 2 days" in summary and "60.0%" in summary
@@ -150,10 +147,7 @@ async def test_the_empty_screen_says_what_to_do(collection):
     app = QuizApp(collection, start="stats", clock=Clock())
     async with app.run_test(size=(160, 80)) as pilot:
         screen = app.screen
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if screen.figures is not None:
-                break
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert "No reviews yet" in text_of(app, "#stats-summary")
         await pilot.press("h")

@@ -25,13 +25,11 @@ def exercise_app(collection, checker, exercise_id="maxpool2d", **kwargs) -> Quiz
     return QuizApp(collection, start="exercise", exercise_id=exercise_id, checker=checker, clock=Clock(), **kwargs)
 
 
-async def wait_for_check(pilot, screen: ExerciseScreen, timeout: float = 60) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        if not screen.running:
-            await pilot.pause()
-            return
-    raise AssertionError("the check did not finish")
+async def wait_for_check(pilot, screen: ExerciseScreen) -> None:
+    """Wait on the check worker itself (no sleeping), then let its result reach the widgets."""
+    await screen.app.workers.wait_for_complete()
+    await pilot.pause()
+    assert not screen.running
 
 
 async def test_check_shows_every_case_and_stores_the_attempt(builtin_collection, checker):
@@ -98,7 +96,7 @@ async def test_a_running_check_can_be_cancelled_and_the_screen_carries_on(builti
         await pilot.press("ctrl+r")
         await pilot.pause(0.5)
         await pilot.press("escape")
-        await wait_for_check(pilot, screen, timeout=5)
+        await wait_for_check(pilot, screen)
         assert isinstance(app.screen, ExerciseScreen)
         assert "cancelled" in text_of(app, "#exercise-status")
         # A cancelled run is not an attempt.
@@ -111,10 +109,8 @@ async def test_home_lists_exercises_and_opens_one(builtin_collection, checker):
     app = QuizApp(builtin_collection, checker=checker, clock=Clock())
     async with app.run_test(size=(120, 50)) as pilot:
         screen = app.screen
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if screen.query_one("#exercises").row_count:
-                break
+        await app.workers.wait_for_complete()  # the exercise list loads in a worker
+        await pilot.pause()
         table = screen.query_one("#exercises")
         titles = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert any(title.startswith("MaxPool2d") for title in titles)
