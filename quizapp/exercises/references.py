@@ -10,15 +10,19 @@ Each reference declares its case fields as a pydantic model, so a typo in an exe
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Positive = Annotated[int, Field(ge=1)]
+MAX_DIMENSION = 4096
+MAX_ELEMENTS = 1 << 22
+"""Cases come from exercise files, which anyone may write: a shape is capped before torch allocates it."""
+Positive = Annotated[int, Field(ge=1, le=MAX_DIMENSION)]
 Pair = tuple[Positive, Positive]
 
 
@@ -27,6 +31,20 @@ class CaseParams(BaseModel):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
     dtype: Literal["float32", "float64"] = "float64"
     seed: int | None = None
+
+    SIZE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Integer fields whose product is the size of an input, checked like a shape."""
+
+    @model_validator(mode="after")
+    def _not_too_large(self) -> CaseParams:
+        sizes = [(name, list(value)) for name, value in self
+                 if isinstance(value, (list, tuple)) and len(value) > 1 and all(isinstance(v, int) for v in value)]
+        if self.SIZE_FIELDS:
+            sizes.append((" × ".join(self.SIZE_FIELDS), [getattr(self, field) for field in self.SIZE_FIELDS]))
+        for name, dims in sizes:
+            if math.prod(dims) > MAX_ELEMENTS:
+                raise ValueError(f"{name} {dims} has {math.prod(dims):,} elements; at most {MAX_ELEMENTS:,}")
+        return self
 
     def shown(self) -> dict:
         """The parameters as the learner sees them next to the case's name."""
@@ -254,7 +272,7 @@ class RootByGradientDescentParams(CaseParams):
     """Coefficients, highest power first (as numpy.polyval takes them)."""
     x0: float
     lr: Annotated[float, Field(gt=0)]
-    iters: Annotated[int, Field(ge=1, le=100_000)]
+    iters: Annotated[int, Field(ge=1, le=20_000)]
 
 
 @reference("root_by_gradient_descent", RootByGradientDescentParams)
@@ -333,6 +351,13 @@ class RnnParams(CaseParams):
     h0: bool = True
     """False passes None for h0: the learner starts from zeros, as nn.RNN does."""
 
+    @model_validator(mode="after")
+    def _small_enough(self) -> RnnParams:
+        size = self.seq_len * self.batch * max(self.input_size, self.hidden_size)
+        if size > MAX_ELEMENTS:
+            raise ValueError(f"seq_len × batch × width is {size:,}; at most {MAX_ELEMENTS:,}")
+        return self
+
 
 @reference("rnn_forward", RnnParams)
 def rnn_forward(params: RnnParams, rng: np.random.Generator, device: str) -> CaseData:
@@ -365,6 +390,7 @@ def rnn_forward(params: RnnParams, rng: np.random.Generator, device: str) -> Cas
 
 
 class TripletParams(CaseParams):
+    SIZE_FIELDS = ("batch", "dim")
     batch: Positive
     dim: Positive
     margin: Annotated[float, Field(gt=0)] = 1.0
@@ -396,6 +422,7 @@ def triplet_loss(params: TripletParams, rng: np.random.Generator, device: str) -
 # -- boxes -----------------------------------------------------------------------------------------
 
 class BoxParams(CaseParams):
+    SIZE_FIELDS = ("n", "m")
     n: Positive
     m: Positive = 1
     layout: Literal["random", "disjoint", "nested", "touching", "identical", "at-threshold"] = "random"
@@ -620,9 +647,9 @@ def pandas_wine(params: WineParams, rng: np.random.Generator, device: str) -> Ca
 
 class RoiAlignParams(CaseParams):
     shape: tuple[Positive, Positive, Positive, Positive]
-    rois: Annotated[list[tuple[int, float, float, float, float]], Field(min_length=1)]
+    rois: Annotated[list[tuple[int, float, float, float, float]], Field(min_length=1, max_length=64)]
     """(batch index, x1, y1, x2, y2) in image coordinates."""
-    output_size: Pair = (2, 2)
+    output_size: tuple[Annotated[int, Field(ge=1, le=64)], Annotated[int, Field(ge=1, le=64)]] = (2, 2)
     spatial_scale: Annotated[float, Field(gt=0)] = 1.0
     sampling_ratio: Annotated[int, Field(ge=1, le=4)] = 2
     aligned: bool = False
