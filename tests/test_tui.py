@@ -43,6 +43,8 @@ async def test_home_lists_decks_with_counts_and_enter_studies(collection):
         assert [str(c) for c in table.get_row_at(0)] == ["Demo 演示", "9", "0", "0", "9"]
         await pilot.press("enter")
         assert isinstance(app.screen, StudyScreen)
+        await pilot.pause()
+        assert text_of(app, "#progress").startswith("Demo 演示")  # the deck's title, not its id
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
 

@@ -186,9 +186,18 @@ class StudyScreen(Screen[None]):
             parts.append(Text(f"source: {data['source']}", style="dim"))
         return Group(Text("─" * 40, style="dim"), *parts)
 
+    def _scope(self) -> str:
+        """What this session studies, in words: the deck's title, a tag, or the hardest cards."""
+        if self.study_filter.cram:
+            return "Hardest cards"
+        if self.study_filter.deck:
+            row = self.app.collection.db.execute("select title from decks where id = ?", [self.study_filter.deck]).fetchone()
+            return row[0] if row else self.study_filter.deck
+        return f"#{self.study_filter.tag}" if self.study_filter.tag else "All decks"
+
     def _update_progress(self) -> None:
         counts = self.session.counts(self.app.clock())
-        scope = self.study_filter.deck or (f"#{self.study_filter.tag}" if self.study_filter.tag else "All decks")
+        scope = self._scope()
         progress = Text.assemble(
             (scope, "bold"), "   ",
             ("New ", "dim"), (str(counts.new), "bold blue"), ("  Learning ", "dim"),
