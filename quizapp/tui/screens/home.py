@@ -114,7 +114,7 @@ class HomeScreen(Screen[None]):
         due = sum(r["due"] + r["learning"] for r in rows)
         new = sum(r["new"] for r in rows)
         self.query_one("#totals", Static).update(
-            f"{len(rows)} decks · {due} to review · {new} new available"
+            f"{len(rows)} decks · {due} to review · {new} new available · Enter studies the highlighted deck"
             if rows else "No decks yet: add YAML decks with --content DIR (see README)."
         )
         self._show_problems()
