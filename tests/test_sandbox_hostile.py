@@ -68,6 +68,15 @@ def test_writing_outside_the_work_dir_is_refused(tight_exercise, checker, tmp_pa
     assert any("landlock" in layer and "only in the work dir" in layer for layer in verdict.isolation)
 
 
+def test_reading_the_learners_files_outside_python_is_refused(tight_exercise, checker, tmp_path: Path):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    verdict, _ = run(checker, tight_exercise, f"print(open({str(secret)!r}).read())")
+    assert "PermissionError" in verdict.cases[0].message
+    assert "PRIVATE KEY" not in verdict.output
+    assert any("files read only from" in layer for layer in verdict.isolation)
+
+
 def test_opening_a_socket_is_refused(tight_exercise, checker):
     verdict, _ = run(checker, tight_exercise, "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=1)")
     assert "PermissionError" in verdict.cases[0].message or "Operation not permitted" in verdict.cases[0].message

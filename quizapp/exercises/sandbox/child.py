@@ -25,6 +25,8 @@ from quizapp.exercises.sandbox import confine
 OUTPUT_FILE = "output.txt"
 RESULTS_FILE = "results.jsonl"
 SETUP_FILE = "setup.json"
+READABLE = confine.readable_roots()
+"""Computed once in the host, before any fork."""
 
 
 def run(request: dict) -> None:
@@ -63,7 +65,8 @@ def _isolate(workdir: Path, limits: dict) -> None:
     applied = confine.set_rlimits(
         cpu_s=limits["cpu_s"], memory_bytes=limits["memory_mb"] << 20, file_bytes=limits["output_mb"] << 20
     )
-    applied.append(confine.restrict_writes_to(str(workdir)) or "landlock: not available (files outside the work dir are writable)")
+    applied.append(confine.restrict_files(str(workdir), READABLE)
+                   or "landlock: not available (files outside the work dir are readable and writable)")
     applied.append(confine.forbid_processes_and_sockets() or "seccomp: not available (new processes allowed)")
     Path(SETUP_FILE).write_text(json.dumps({"isolation": applied}))
 

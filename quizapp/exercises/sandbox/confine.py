@@ -2,7 +2,8 @@
 
 Each layer reports whether it applied, so the learner is told plainly how strong the sandbox is:
 - rlimits: CPU seconds, address space, file size, open files, no core dumps;
-- Landlock (Linux ≥ 5.13): files may be written only under the check's work dir; TCP is refused;
+- Landlock (Linux ≥ 5.13): files may be read only from Python's and the system's folders and the work
+  dir, and written only in the work dir; TCP is refused;
 - seccomp: no fork/exec (threads still work), no sockets, no ptrace.
 Landlock and seccomp are applied through raw system calls with ctypes: no package offers them for
 every Python and architecture, and each takes a few microseconds.
@@ -15,6 +16,7 @@ import os
 import platform
 import resource
 import struct
+import sys
 
 _LINUX = platform.system() == "Linux"
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -69,8 +71,20 @@ _FS_TRUNCATE = 1 << 14
 _NET_TCP = (1 << 0) | (1 << 1)  # bind, connect
 
 
-def restrict_writes_to(folder: str) -> str | None:
-    """Allow file writes only beneath `folder` (and /dev/null); refuse TCP. None when unavailable."""
+_FS_READ = (1 << 2) | (1 << 3)  # read_file, read_dir
+
+
+def readable_roots() -> list[str]:
+    """Where a check may read: Python itself and its packages, and the system's shared files."""
+    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path, "/usr", "/lib", "/lib64", "/etc", "/dev", "/proc"]
+    return sorted({os.path.realpath(path) for path in candidates if path and os.path.isdir(path)})
+
+
+def restrict_files(workdir: str, readable: list[str]) -> str | None:
+    """Reads only under `readable` and `workdir`, writes only under `workdir` (and /dev/null); no TCP.
+
+    None when Landlock is unavailable (not Linux, kernel < 5.13, or disabled).
+    """
     numbers = _SYS_LANDLOCK.get(platform.machine()) if _LINUX else None
     if numbers is None:
         return None
@@ -78,14 +92,16 @@ def restrict_writes_to(folder: str) -> str | None:
     abi = _libc.syscall(create, None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
     if abi < 1:
         return None
-    handled_fs = _FS_WRITE_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
+    handled_fs = _FS_READ | _FS_WRITE_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
     handled_net = _NET_TCP if abi >= 4 else 0
     attr = struct.pack("=QQ", handled_fs, handled_net) if abi >= 4 else struct.pack("=Q", handled_fs)
     ruleset = _libc.syscall(create, ctypes.c_char_p(attr), len(attr), 0)
     if ruleset < 0:
         return None
+    read_file, write_file = 1 << 2, 1 << 1
+    rules = [(workdir, handled_fs), ("/dev/null", read_file | write_file)] + [(root, _FS_READ) for root in readable]
     try:
-        for path, access in ((folder, handled_fs), ("/dev/null", 1 << 1)):
+        for path, access in rules:
             fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             try:
                 rule = struct.pack("=Qi", access, fd)  # struct landlock_path_beneath_attr is packed
@@ -98,7 +114,8 @@ def restrict_writes_to(folder: str) -> str | None:
             return None
     finally:
         os.close(ruleset)
-    return "landlock: files written only in the work dir" + ("; TCP refused" if handled_net else "")
+    return ("landlock: files read only from Python's folders, system folders and the work dir, written only in "
+            "the work dir" + ("; TCP refused" if handled_net else ""))
 
 
 # -- seccomp ---------------------------------------------------------------------------------------
