@@ -138,7 +138,9 @@ def _pool_case(params: PoolParams, rng: np.random.Generator, device: str, kind: 
     pool = F.max_pool2d if kind == "max" else F.avg_pool2d
     out = pool(xt, params.kernel, params.stride)
     dout = rng.standard_normal(tuple(out.shape)).astype(params.dtype)
-    (dx,) = __import__("torch").autograd.grad(out, xt, _torch(dout, device))
+    # ∂(Σ out·dout)/∂x is the backward pass for upstream gradient dout. Passing dout as grad_outputs
+    # instead would make torch import its symbolic-shape machinery (sympy, ~0.45 s) on first use.
+    (dx,) = __import__("torch").autograd.grad((out * _torch(dout, device)).sum(), xt)
     name = f"{kind}pool2d"
     kernel = list(params.kernel)
     return CaseData(
