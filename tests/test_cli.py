@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import click
-import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
