@@ -5,7 +5,7 @@ quizapp: 1
 exercise:
   id: maxpool2d
   title: MaxPool2d forward and backward (NumPy)
-  check: maxpool2d            # the PyTorch reference in quizapp/exercises/references.py
+  check: maxpool2d            # the PyTorch reference, registered in quizapp/exercises/references/
   prompt: |                   # Markdown; $…$ formulas are shown as Unicode
   hints: [first nudge, second nudge]
   starter: |                  # the functions to implement, with their signatures

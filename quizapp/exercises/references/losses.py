@@ -1,0 +1,82 @@
+"""Losses: Smooth L1 with sigma, triplet margin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from pydantic import Field
+
+from quizapp.exercises.references.base import (
+    CaseData,
+    CaseParams,
+    Positive,
+    as_array,
+    as_tensor,
+    call,
+    reference,
+)
+
+
+# -- losses ----------------------------------------------------------------------------------------
+
+class SmoothL1Params(CaseParams):
+    shape: Annotated[list[Positive], Field(min_length=1, max_length=4)]
+    sigma: Annotated[float, Field(gt=0)] = 1.0
+    boundary: bool = False
+    """Put some differences exactly at ±1/σ², where the two pieces meet."""
+
+
+@reference("smooth_l1", SmoothL1Params)
+def smooth_l1(params: SmoothL1Params, rng: np.random.Generator, device: str) -> CaseData:
+    import torch
+    import torch.nn.functional as F
+
+    beta = 1.0 / params.sigma**2
+    target = rng.standard_normal(params.shape)
+    diff = rng.standard_normal(params.shape) * 2 * beta
+    if params.boundary:
+        # Quarter-integer targets and ±beta steps are exact in binary when 1/σ² is (σ = 1, 2, 4 …).
+        target = np.round(target * 4) / 4
+        diff.reshape(-1)[::3] = beta * np.where(diff.reshape(-1)[::3] < 0, -1, 1)
+    target = target.astype(params.dtype)
+    pred = (target + diff).astype(params.dtype)
+    pred_t = as_tensor(pred, device, grad=True)
+    # Faster R-CNN's sigma form equals PyTorch's beta form with beta = 1/sigma².
+    loss = F.smooth_l1_loss(pred_t, as_tensor(target, device), beta=beta, reduction="none")
+    (grad,) = torch.autograd.grad(loss.sum(), pred_t)
+    return CaseData(
+        inputs={"pred": pred, "target": target},
+        calls=[call("smooth_l1", "$pred", "$target", params.sigma, outputs=("loss",)),
+               call("smooth_l1_grad", "$pred", "$target", params.sigma, outputs=("grad",))],
+        expected={"loss": as_array(loss), "grad": as_array(grad)},
+    )
+
+class TripletParams(CaseParams):
+    SIZE_FIELDS = ("batch", "dim")
+    batch: Positive
+    dim: Positive
+    margin: Annotated[float, Field(gt=0)] = 1.0
+    easy: bool = False
+    """Negatives far away: many losses are exactly 0 (the hinge is inactive)."""
+
+
+@reference("triplet_loss", TripletParams)
+def triplet_loss(params: TripletParams, rng: np.random.Generator, device: str) -> CaseData:
+    import torch.nn.functional as F
+
+    shape = (params.batch, params.dim)
+    anchor = rng.standard_normal(shape)
+    positive = anchor + rng.standard_normal(shape) * 0.5
+    negative = anchor + rng.standard_normal(shape) * (5.0 if params.easy else 0.7)
+    arrays = {name: value.astype(params.dtype) for name, value in
+              (("anchor", anchor), ("positive", positive), ("negative", negative))}
+    loss = F.triplet_margin_loss(*(as_tensor(arrays[n], device) for n in ("anchor", "positive", "negative")),
+                                 margin=params.margin, p=2, reduction="none")
+    return CaseData(
+        inputs=arrays,
+        calls=[call("triplet_loss", "$anchor", "$positive", "$negative", params.margin, outputs=("loss",))],
+        expected={"loss": as_array(loss)},
+        # PyTorch measures ‖a − p + 1e-6‖: a learner's exact norm may differ by ~1e-6·√dim.
+        tolerance={"loss": (1e-5, 1e-5 * max(1.0, np.sqrt(params.dim)))},
+    )
