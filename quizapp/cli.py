@@ -108,6 +108,33 @@ def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None
 
 
 @cli.command()
+@click.argument("card_ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Unsuspend every suspended card.")
+@click.pass_context
+def unsuspend(ctx: click.Context, card_ids: tuple[str, ...], everything: bool) -> None:
+    """List suspended cards, or bring CARD_IDS (or --all) back into study."""
+    from quizapp.core.study import suspended_cards, unsuspend_cards
+
+    collection = _open_collection(ctx)
+    try:
+        suspended = suspended_cards(collection.db)
+        if not card_ids and not everything:
+            for card in suspended:
+                click.echo(f"{card['id']}  [{card['deck']}]  {card['prompt']}")
+            click.echo(f"{len(suspended)} suspended card(s); `quizapp unsuspend ID …` or `--all` brings them back.",
+                       err=True)
+            return
+        known = {card["id"] for card in suspended}
+        unknown = [card_id for card_id in card_ids if card_id not in known]
+        if unknown:
+            raise UsageProblem(f"not suspended (or no such card): {', '.join(unknown)}")
+        count = unsuspend_cards(collection.db, sorted(known) if everything else list(card_ids))
+        click.echo(f"{count} card(s) back in study.")
+    finally:
+        collection.close()
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object instead.")
 @_content_option
 @click.pass_context

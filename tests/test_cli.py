@@ -67,3 +67,21 @@ def test_every_command_has_help():
         assert "Usage:" in result.output and len(result.output.splitlines()) > 4, command
         options = [p for p in (cli.commands[command[0]] if command else cli).params if isinstance(p, click.Option)]
         assert all(option.help for option in options if option.name != "help"), command
+
+
+def test_suspended_cards_can_be_listed_and_brought_back(tmp_path: Path):
+    from quizapp.config import Settings
+    from quizapp.core.collection import Collection
+    from quizapp.core.study import StudySession
+
+    home = tmp_path / "h"
+    collection = Collection.open(home, [FIXTURES / "decks"], builtin=False)
+    StudySession(collection.db, Settings()).suspend("conv-out")
+    collection.close()
+    args = ("--home", str(home), "--content", str(FIXTURES / "decks"))
+    listed = run(*args, "unsuspend")
+    assert listed.returncode == 0 and listed.stdout.startswith("conv-out  [demo]  Output size of a conv")
+    assert run(*args, "unsuspend", "backbone").returncode == 2  # not suspended
+    back = run(*args, "unsuspend", "conv-out")
+    assert back.returncode == 0 and "1 card(s) back in study" in back.stdout
+    assert run(*args, "unsuspend").stdout == ""

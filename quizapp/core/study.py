@@ -322,6 +322,30 @@ def _study_row(row: dict) -> StudyCardRow:
     )
 
 
+def suspended_cards(db: Database) -> list[dict]:
+    """Suspended cards still in the files: id, deck and the first line of what each asks."""
+    rows = db.query("select id, deck, data from cards where suspended = 1 and present = 1 order by deck, position")
+    return [{"id": row["id"], "deck": row["deck"], "prompt": card_prompt(row["data"])} for row in rows]
+
+
+def unsuspend_cards(db: Database, card_ids: list[str]) -> int:
+    with write_transaction(db):
+        for card_id in card_ids:
+            db.execute("update cards set suspended = 0 where id = ?", [card_id])
+    return len(card_ids)
+
+
+def card_prompt(data: str | None, width: int = 60) -> str:
+    """The first line of what a card asks, to recognise it in a list."""
+    try:
+        fields = json.loads(data or "{}")
+    except ValueError:
+        return ""
+    text = next((fields[key] for key in ("front", "question", "text", "code") if fields.get(key)), "")
+    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def hardest_cards(db: Database, count: int, now: datetime, study_filter: StudyFilter = StudyFilter()) -> tuple[str, ...]:
     """The cards with the most lapses (then the highest difficulty) that have lapsed at least once."""
     where, params = study_filter.sql()

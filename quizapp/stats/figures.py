@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from quizapp.config import Settings
 from quizapp.core.clock import day_date, study_day
+from quizapp.core.study import card_prompt
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -155,22 +156,11 @@ def _hardest(db: Database) -> dict:
     return {
         "leech_lapses": LEECH_LAPSES,
         "leeches": leeches,
-        "cards": [{"card_id": card_id, "deck": deck, "prompt": _prompt(data), "lapses": lapses, "reps": reps,
+        "cards": [{"card_id": card_id, "deck": deck, "prompt": card_prompt(data), "lapses": lapses, "reps": reps,
                    "difficulty": round(difficulty, 2) if difficulty is not None else None,
                    "leech": lapses >= LEECH_LAPSES}
                   for card_id, deck, lapses, reps, difficulty, data in rows],
     }
-
-
-def _prompt(data: str | None, width: int = 60) -> str:
-    """The first line of what the card asks, to recognise it in a list."""
-    try:
-        fields = json.loads(data or "{}")
-    except ValueError:
-        return ""
-    text = next((fields[key] for key in ("front", "question", "text", "code") if fields.get(key)), "")
-    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _exercises(db: Database) -> dict:
