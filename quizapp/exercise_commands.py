@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from quizapp.exercises.checker import Checker, Verdict
 
 WATCH_INTERVAL_S = 0.2
+_UNSEEN = object()
 
 
 class ExerciseUsageError(Exception):
@@ -139,16 +140,30 @@ def check_file(collection: Collection, loaded: LoadedExercise, path: Path, devic
     return 0 if verdict.passed else 1
 
 
+def _check_and_report(collection: Collection, checker: Checker, loaded: LoadedExercise, path: Path, device: str) -> None:
+    from quizapp.exercises.report import format_verdict
+
+    try:
+        code = _read_code(path)
+    except ExerciseUsageError as error:  # e.g. saved as Latin-1: say so and keep watching
+        click.echo(f"{error}; fix it and save again.", err=True)
+        return
+    verdict = checker.check(loaded, code, str(path), device)
+    _record(collection, loaded, code, verdict, "watch")
+    click.echo(f"\n── {time.strftime('%H:%M:%S')} ──")
+    click.echo(format_verdict(verdict, loaded.spec.title, click.style))
+    click.echo(f"Watching {path}; Ctrl+C stops.", err=True)
+
+
 def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, device: str) -> int:
     """Check on start and after every save, until Ctrl+C. Polls, because file-change events are
     missed on WSL drives, NFS and some editors' atomic saves, which watch modes are notorious for."""
-    from quizapp.exercises.report import format_verdict
     from quizapp.exercises.workspace import ensure_solution_file
 
     if path is None:
         path = ensure_solution_file(collection.home, loaded)
     checker, device = _checker_for(device)
-    seen = None
+    seen = previous = _UNSEEN
     try:
         click.echo(f"Watching {path} (checks on every save; Ctrl+C stops).", err=True)
         while True:
@@ -157,17 +172,15 @@ def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, dev
                 signature = (stat.st_mtime_ns, stat.st_size)
             except FileNotFoundError:
                 signature = None
-            if signature != seen:
+            # Check once a change has held still for one interval: an editor that writes in place
+            # is not caught half-way, which would store (and maybe grade) half a solution.
+            if signature != seen and signature == previous:
                 seen = signature
                 if signature is None:
                     click.echo(f"{path}: no such file yet; waiting for it.", err=True)
                 else:
-                    code = _read_code(path)
-                    verdict = checker.check(loaded, code, str(path), device)
-                    _record(collection, loaded, code, verdict, "watch")
-                    click.echo(f"\n── {time.strftime('%H:%M:%S')} ──")
-                    click.echo(format_verdict(verdict, loaded.spec.title, click.style))
-                    click.echo(f"Watching {path}; Ctrl+C stops.", err=True)
+                    _check_and_report(collection, checker, loaded, path, device)
+            previous = signature
             time.sleep(WATCH_INTERVAL_S)
     except KeyboardInterrupt:
         click.echo("\nStopped watching.", err=True)

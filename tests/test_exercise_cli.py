@@ -121,21 +121,45 @@ def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path
         first = _read_until(watcher, "cases pass.")
         assert "5/8 cases pass." in first
         time.sleep(0.05)
-        solution.write_text(MODEL.read_text())
-        second = _read_until(watcher, "cases pass.")
-        assert "All 8 cases pass." in second
+        saved = tmp_path / "mine.tmp"
+        saved.write_text(MODEL.read_text())
+        saved.replace(solution)  # an atomic save, as most editors do: no half-written file is seen
+        assert "All 8 cases pass." in _read_until(watcher, "All 8 cases pass.")
     finally:
         watcher.send_signal(signal.SIGINT)
-        _out, err = watcher.communicate(timeout=10)
+        try:
+            _out, err = watcher.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            _out, err = watcher.communicate()
+            raise AssertionError(f"the watcher ignored Ctrl+C for 60 s; stderr:\n{err[-2000:]}") from None
     assert watcher.returncode == 0
     assert "Stopped watching." in err and "Traceback" not in err
 
 
-def _read_until(process: subprocess.Popen, marker: str, timeout: float = 60) -> str:
+def test_watch_waits_for_a_missing_file_and_survives_a_bad_save(tmp_path: Path):
+    solution = tmp_path / "later.py"
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "exercise", "maxpool2d", "--watch", str(solution)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        _read_until(watcher, "no such file yet", stream="stderr")
+        solution.write_bytes(b"\xff\xfe not utf-8")
+        _read_until(watcher, "not UTF-8 text", stream="stderr")
+        solution.write_text(MODEL.read_text())
+        assert "All 8 cases pass." in _read_until(watcher, "cases pass.")
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.communicate(timeout=60)
+    assert watcher.returncode == 0
+
+
+def _read_until(process: subprocess.Popen, marker: str, timeout: float = 60, stream: str = "stdout") -> str:
     seen = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        line = process.stdout.readline()
+        line = getattr(process, stream).readline()
         if not line:
             break
         seen.append(line)
