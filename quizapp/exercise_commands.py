@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -162,6 +163,9 @@ def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, dev
 
     if path is None:
         path = ensure_solution_file(collection.home, loaded)
+    # Ctrl+C is how a watch ends. A process started in the background by a non-interactive shell
+    # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler: put it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     checker, device = _checker_for(device)
     seen = previous = _UNSEEN
     try:
