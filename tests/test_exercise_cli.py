@@ -203,3 +203,20 @@ def _line_queue(process: subprocess.Popen, stream: str) -> queue.Queue:
         threading.Thread(target=pump, daemon=True).start()
         _QUEUES[key] = lines
     return _QUEUES[key]
+
+
+def test_the_model_solution_is_shown_only_after_a_pass(tmp_path: Path):
+    before = run(tmp_path, "exercise", "maxpool2d", "--solution")
+    assert before.returncode == 2 and "once you have passed" in before.stderr
+    run(tmp_path, "exercise", "maxpool2d", "--check", str(MODEL))
+    after = run(tmp_path, "exercise", "maxpool2d", "--solution")
+    assert after.returncode == 0 and after.stdout == MODEL.read_text()
+
+
+def test_a_case_too_large_to_allocate_is_a_content_problem_not_an_allocation():
+    from quizapp.exercises.catalog import load_exercise_file
+
+    _loaded, problems = load_exercise_file(FIXTURES / "broken_exercises" / "exercises" / "too_large.yaml")
+    messages = [f"{p.line}: {p.message}" for p in problems]
+    assert any(m.startswith("9: exercise.cases.0: Value error, shape [4096, 64, 512, 512] has") for m in messages), messages
+    assert any(m.startswith("10: exercise.cases.1.shape.2: Input should be less than or equal to 4096") for m in messages), messages
