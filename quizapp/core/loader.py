@@ -158,36 +158,25 @@ def _expand(card) -> list[tuple[str, dict]]:  # noqa: ANN001
 
 
 def _pydantic_problems(document: YamlDocument, error) -> list[Problem]:  # noqa: ANN001
-    from quizapp.core.yaml_source import key_node
+    from quizapp.core.yaml_source import pydantic_problems
 
-    problems = []
     kinds = {"basic", "reverse", "cloze", "choice", "type", "bug", "output"}
-    for item in error.errors(include_url=False):
-        # A discriminated union puts the tag in the path: ('cards', 3, 'basic', 'front').
-        loc = tuple(part for i, part in enumerate(item["loc"]) if not (i == 2 and part in kinds))
-        message = item["msg"]
-        node = None
-        if item["type"] == "extra_forbidden":
-            node = key_node(document, loc)
-            message = f"unknown field {loc[-1]!r}"
-        elif item["type"] == "missing":
-            message = f"missing field {loc[-1]!r}"
-            loc = loc[:-1]
-        elif item["type"] == "union_tag_invalid":
-            message = (f"unknown kind {item['input'].get('kind')!r}; "
-                       f"expected one of {', '.join(sorted(kinds))}")
-            loc = (*loc, "kind")
-        elif item["type"] == "union_tag_not_found":
-            message = f"missing field 'kind' (one of {', '.join(sorted(kinds))})"
-        elif item["type"] == "string_pattern_mismatch" and loc[-1] == "id":
-            message = "an id is 2–64 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit"
-        where = ".".join(str(part) for part in loc) or "file"
-        position_node = node or document.locate(loc)
-        problems.append(
-            Problem(str(document.path), position_node.start_mark.line + 1, position_node.start_mark.column + 1,
-                    f"{where}: {message}")
-        )
-    return problems
+
+    def rewrite(item: dict) -> tuple[tuple, str] | None:
+        loc = item["loc"]
+        if item["type"] == "union_tag_invalid":
+            return (*loc, "kind"), f"unknown kind {item['input'].get('kind')!r}; expected one of {', '.join(sorted(kinds))}"
+        if item["type"] == "union_tag_not_found":
+            return loc, f"missing field 'kind' (one of {', '.join(sorted(kinds))})"
+        if item["type"] == "string_pattern_mismatch" and loc[-1] == "id":
+            return loc, ("an id is 2–64 characters: lowercase letters, digits, '.', '_' or '-', starting with "
+                         "a letter or digit")
+        return None
+
+    # A discriminated union puts the tag in the path: ('cards', 3, 'basic', 'front').
+    items = [{**item, "loc": tuple(part for i, part in enumerate(item["loc"]) if not (i == 2 and part in kinds))}
+             for item in error.errors(include_url=False)]
+    return pydantic_problems(document, items, rewrite)
 
 
 def _semantic_problems(document: YamlDocument, data: dict) -> list[Problem]:

@@ -7,6 +7,7 @@ nodes to turn a pydantic error path like `cards.3.front` back into `file:line:co
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import yaml
@@ -127,3 +128,32 @@ def key_node(document: YamlDocument, path: tuple[object, ...]) -> yaml.Node | No
             if isinstance(key, yaml.ScalarNode) and key.value == str(path[-1]):
                 return key
     return None
+
+
+def pydantic_problems(
+    document: YamlDocument,
+    errors: Iterable[dict],
+    rewrite: Callable[[dict], tuple[tuple, str] | None] | None = None,
+) -> list[Problem]:
+    """pydantic's errors (with their `loc` already relative to the file) as positioned problems.
+
+    Args:
+        errors: pydantic error dicts; `loc` is the path from the document's root.
+        rewrite: returns `(loc, message)` for errors the caller words itself, or None.
+    """
+    problems = []
+    for item in errors:
+        loc, message, node = tuple(item["loc"]), item["msg"], None
+        special = rewrite(item) if rewrite else None
+        if special is not None:
+            loc, message = special
+        elif item["type"] == "extra_forbidden":
+            node = key_node(document, loc)
+            message = f"unknown field {loc[-1]!r}"
+        elif item["type"] == "missing":
+            message = f"missing field {loc[-1]!r}"
+            loc = loc[:-1]
+        where = ".".join(str(part) for part in loc) or "file"
+        mark = (node or document.locate(loc)).start_mark
+        problems.append(Problem(str(document.path), mark.line + 1, mark.column + 1, f"{where}: {message}"))
+    return problems

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from quizapp.core.problem import Problem
-from quizapp.core.yaml_source import YamlDocument, key_node
+from quizapp.core.yaml_source import YamlDocument, pydantic_problems
 from quizapp.exercises.exercise_format import Exercise, ExerciseFile
 from quizapp.exercises.references import REFERENCES, CaseParams
 
@@ -107,20 +107,5 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
 
 
 def _positioned(document: YamlDocument, error: ValidationError, prefix: tuple) -> list[Problem]:
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = (*prefix, *item["loc"])
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            node = key_node(document, loc) or document.locate(loc)
-            message = f"unknown field {loc[-1]!r}"
-        elif item["type"] == "missing":
-            message = f"missing field {loc[-1]!r}"
-            loc = loc[:-1]
-            node = document.locate(loc)
-        else:
-            node = document.locate(loc)
-        where = ".".join(str(part) for part in loc) or "file"
-        problems.append(Problem(str(document.path), node.start_mark.line + 1, node.start_mark.column + 1,
-                                f"{where}: {message}"))
-    return problems
+    items = [{**item, "loc": (*prefix, *item["loc"])} for item in error.errors(include_url=False)]
+    return pydantic_problems(document, items)
