@@ -6,6 +6,13 @@ from pathlib import Path
 
 from conftest import FIXTURES
 
+
+def probe(code: str, *args: object) -> str:
+    """Run `code` in a fresh interpreter and return what it printed (it must succeed)."""
+    result = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
 PROBE = """
 import sys
 from pathlib import Path
@@ -22,18 +29,12 @@ print(",".join(heavy) or "none")
 
 
 def test_study_path_imports_neither_torch_nor_pandas(tmp_path: Path):
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "home"), str(FIXTURES / "decks")],
-        capture_output=True, text=True, timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "none"
+    assert probe(PROBE, tmp_path / "home", FIXTURES / "decks") == "none"
 
 
 def test_domain_never_imports_textual():
-    probe = "import sys, quizapp.core.collection, quizapp.core.study, quizapp.core.sync; print('textual' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert result.stdout.strip() == "False", result.stderr
+    code = "import sys, quizapp.core.collection, quizapp.core.study, quizapp.core.sync; print('textual' in sys.modules)"
+    assert probe(code) == "False"
 
 
 HOME_PROBE = """
@@ -51,10 +52,7 @@ print("torch" in sys.modules)
 
 
 def test_home_screen_with_exercises_does_not_import_torch(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-c", HOME_PROBE, str(tmp_path / "home")],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert probe(HOME_PROBE, tmp_path / "home") == "False"
 
 
 STATS_PROBE = """
@@ -71,10 +69,7 @@ print("torch" in sys.modules)
 
 
 def test_stats_path_does_not_import_torch(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-c", STATS_PROBE, str(tmp_path / "home")],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert probe(STATS_PROBE, tmp_path / "home") == "False"
 
 
 FIRST_CARD_PROBE = """
@@ -90,9 +85,5 @@ print("sqlite_utils" in sys.modules)
 
 
 def test_an_up_to_date_collection_shows_its_first_card_without_sqlite_utils(tmp_path: Path):
-    args = [sys.executable, "-c", FIRST_CARD_PROBE, str(tmp_path / "home"), str(FIXTURES / "decks")]
-    first = subprocess.run(args, capture_output=True, text=True, timeout=60)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "True"  # creating the collection needs it
-    again = subprocess.run(args, capture_output=True, text=True, timeout=60)
-    assert again.stdout.strip() == "False", again.stderr
+    assert probe(FIRST_CARD_PROBE, tmp_path / "home", FIXTURES / "decks") == "True"  # creating it needs it
+    assert probe(FIRST_CARD_PROBE, tmp_path / "home", FIXTURES / "decks") == "False"
