@@ -110,7 +110,7 @@ class Checker:
         if problems:
             verdict.error = "\n".join(f"{filename}:{p.line}: {p.message}" for p in problems)
             verdict.error_line = problems[0].line
-            verdict.cases = [CaseResult(case.name, False, "not run", case.shown()) for case in exercise.cases]
+            verdict.cases = _not_run(exercise)
         else:
             self.host.start()  # the host imports NumPy while torch builds the cases
             try:
@@ -159,12 +159,16 @@ class Checker:
                 outcome = self.host.run(request)
             except SandboxError as error:  # the next check starts a fresh host
                 verdict.error = f"the checker's sandbox stopped unexpectedly; check again to restart it ({error})"
-                verdict.cases = [CaseResult(spec.name, False, "not run", spec.shown()) for spec in exercise.cases]
+                verdict.cases = _not_run(exercise)
                 return
             _read_verdict(workdir, exercise, cases, outcome, verdict)
             verdict.isolation = self.host.isolation + _read_json(workdir / SETUP_FILE, {}).get("isolation", [])
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _not_run(exercise: LoadedExercise) -> list[CaseResult]:
+    return [CaseResult(case.name, False, "not run", case.shown()) for case in exercise.cases]
 
 
 def _read_json(path: Path, default: dict) -> dict:

@@ -28,6 +28,15 @@ def network_namespace_prefix() -> tuple[tuple[str, ...], str]:
     return (unshare, "-rn"), "network: none (own network namespace)"
 
 
+def _close_streams(process: subprocess.Popen[bytes]) -> None:
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream and not stream.closed:
+            try:
+                stream.close()
+            except OSError:  # a pipe to a dead host may refuse the final flush
+                pass
+
+
 def _host_environment() -> dict[str, str]:
     keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT") if name in os.environ}
     # One thread per BLAS: OpenBLAS starts its pool at import, and the checks are small.
@@ -87,9 +96,7 @@ class SandboxHost:
             process.kill()
             process.wait()
         finally:
-            for stream in (process.stdout, process.stderr):
-                if stream:
-                    stream.close()
+            _close_streams(process)
 
     def _write(self, message: dict) -> None:
         assert self._process is not None and self._process.stdin is not None
@@ -105,9 +112,7 @@ class SandboxHost:
             self._process = None
             error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
             process.wait()
-            for stream in (process.stdin, process.stdout, process.stderr):
-                if stream:
-                    stream.close()
+            _close_streams(process)
             raise SandboxError(f"the checker host stopped (exit {process.returncode}): {error[-2000:] or 'no message'}")
         return json.loads(line)
 

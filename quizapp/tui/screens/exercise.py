@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 from quizapp.core.latex import to_unicode
 from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.checker import Verdict
-from quizapp.exercises.progress import ExerciseProgress
+from quizapp.exercises.progress import ExerciseProgress, ExerciseStatus
 from quizapp.exercises.report import format_params
 from quizapp.exercises.workspace import ensure_solution_file, save_atomically, start_over
 from quizapp.tui.keybar import KeyBar
@@ -83,7 +83,7 @@ class ExerciseScreen(Screen[None]):
             kept = start_over(collection.home, self.exercise)
             notice = "Due again: redo it from scratch." + (f" Your last file is kept as {kept.name}." if kept else "")
         self.path = ensure_solution_file(collection.home, self.exercise)
-        self._show_title()
+        self._show_title(status)
         self.query_one("#exercise-prompt", Markdown).update(to_unicode(self.exercise.spec.prompt))
         editor = self.query_one("#exercise-editor", TextArea)
         editor.load_text(self.path.read_text(encoding="utf-8"))
@@ -94,9 +94,10 @@ class ExerciseScreen(Screen[None]):
         self._set_status(notice or f"Editing {self.path} · ctrl+r checks · ctrl+t hint · F1 keys")
         editor.focus()
 
-    def _show_title(self) -> None:
-        collection = self.app.collection
-        status = ExerciseProgress(collection.db, collection.settings).status(self.exercise.id)
+    def _show_title(self, status: ExerciseStatus | None = None) -> None:
+        if status is None:
+            collection = self.app.collection
+            status = ExerciseProgress(collection.db, collection.settings).status(self.exercise.id)
         self.query_one("#exercise-title", Static).update(
             Text.assemble((self.exercise.spec.title, "bold"), f"   {self.exercise.id} · {status.label(self.app.clock())}")
         )

@@ -30,6 +30,9 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", id="quit"),
     ]
 
+    catalog: Catalog | None = None
+    """The exercises, once the loading worker has read them."""
+
     def compose(self) -> ComposeResult:
         yield Static("quizapp — decks", id="home-title")
         yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
@@ -50,7 +53,6 @@ class HomeScreen(Screen[None]):
         exercises = self.query_one("#exercises", DataTable)
         exercises.add_column("Exercise", key="title")
         exercises.add_column("Status", key="status")
-        self.catalog: Catalog | None = None
         self._load_exercises()
 
     def on_screen_resume(self) -> None:
@@ -71,7 +73,7 @@ class HomeScreen(Screen[None]):
             self.refresh_exercises()
 
     def refresh_exercises(self) -> None:
-        if getattr(self, "catalog", None) is None:
+        if self.catalog is None:
             return
         from quizapp.exercises.progress import ExerciseProgress
 
