@@ -60,16 +60,27 @@ def test_subprocess_cannot_start(tight_exercise, checker):
     assert "PermissionError" in verdict.cases[0].message
 
 
-def test_writing_outside_the_work_dir_is_refused(tight_exercise, checker, tmp_path: Path):
-    target = tmp_path / "escaped.txt"
+@pytest.fixture
+def outside(tmp_path: Path):
+    """A folder of the learner's outside /tmp: the sandbox's private /tmp would hide tmp_path anyway."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=".quizapp-test-", dir=Path.home()))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_writing_outside_the_work_dir_is_refused(tight_exercise, checker, outside: Path):
+    target = outside / "escaped.txt"
     verdict, _ = run(checker, tight_exercise, f"open({str(target)!r}, 'w').write('x')")
     assert not target.exists()
     assert "PermissionError" in verdict.cases[0].message
     assert any("landlock" in layer and "only in the work dir" in layer for layer in verdict.isolation)
 
 
-def test_reading_the_learners_files_outside_python_is_refused(tight_exercise, checker, tmp_path: Path):
-    secret = tmp_path / "id_rsa"
+def test_reading_the_learners_files_outside_python_is_refused(tight_exercise, checker, outside: Path):
+    secret = outside / "id_rsa"
     secret.write_text("PRIVATE KEY")
     verdict, _ = run(checker, tight_exercise, f"print(open({str(secret)!r}).read())")
     assert "PermissionError" in verdict.cases[0].message

@@ -6,13 +6,11 @@ so the second check costs a fork and the learner's own run time.
 
 from __future__ import annotations
 
+import io
 import json
-import shutil
 import signal
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -20,12 +18,17 @@ from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.compare import compare, tolerance_for
 from quizapp.exercises.frames import FrameComparison, compare_frames
 from quizapp.exercises.references import CaseData, build_case
-from quizapp.exercises.sandbox.child import OUTPUT_FILE, RESULTS_FILE, SETUP_FILE
-from quizapp.exercises.sandbox.client import SandboxError, SandboxHost
+from quizapp.exercises.sandbox import wire
+from quizapp.exercises.sandbox.child import FRAME_BYTES
+from quizapp.exercises.sandbox.client import HostReply, SandboxError, SandboxHost
+from quizapp.exercises.sandbox.host import WORK_DIR_MB
 from quizapp.exercises.static_check import find_problems
 
 OUTPUT_SHOWN = 2000
-INTERNAL_ERROR_EXIT = 70
+SETUP_FAILED_EXIT = 70
+"""The child's exit code when quizapp failed before the learner's code ran."""
+HARNESS_FAILED_EXIT = 71
+"""…and after it ran, when the learner's code may have caused it."""
 
 
 @dataclass
@@ -139,139 +142,182 @@ class Checker:
         return self._cases[key]
 
     def _run(self, exercise: LoadedExercise, cases: list[CaseData], code: str, filename: str, verdict: Verdict) -> None:
-        workdir = Path(tempfile.mkdtemp(prefix="quizapp-check-"))
+        inputs, blobs = [], []
+        for index, data in enumerate(cases):
+            for name, array in data.inputs.items():
+                inputs.append([index, name])
+                blobs.append(_npy_bytes(array))
+        request = {
+            "filename": filename, "code": code,
+            "blocked_modules": {rule.name: rule.why for rule in exercise.spec.forbid if "." not in rule.name},
+            "cases": [{"name": spec.name, "inputs": list(data.inputs), "calls": data.calls, "expect": _expect(data)}
+                      for spec, data in zip(exercise.cases, cases)],
+            "limits": exercise.spec.limits.model_dump(),
+            "preload": ["pandas"] if any(_takes_frames(data) for data in cases) else [],
+            "result_bytes": sum(_result_bytes(expected) for data in cases for expected in data.expected.values()),
+        }
         try:
-            for index, data in enumerate(cases):
-                folder = workdir / "in" / str(index)
-                folder.mkdir(parents=True)
-                for name, array in data.inputs.items():
-                    np.save(folder / f"{name}.npy", array, allow_pickle=False)
-            limits = exercise.spec.limits
-            request = {
-                "workdir": str(workdir), "filename": filename, "code": code,
-                "blocked_modules": {rule.name: rule.why for rule in exercise.spec.forbid if "." not in rule.name},
-                "cases": [{"name": spec.name, "inputs": list(data.inputs), "calls": data.calls}
-                          for spec, data in zip(exercise.cases, cases)],
-                "limits": limits.model_dump(),
-                "preload": ["pandas"] if any(_takes_frames(data) for data in cases) else [],
-            }
-            try:
-                outcome = self.host.run(request)
-            except SandboxError as error:  # the next check starts a fresh host
-                verdict.error = f"the checker's sandbox stopped unexpectedly; check again to restart it ({error})"
-                verdict.cases = _not_run(exercise)
-                return
-            _read_verdict(workdir, exercise, cases, outcome, verdict)
-            verdict.isolation = self.host.isolation + _read_json(workdir / SETUP_FILE, {}).get("isolation", [])
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            reply = self.host.run(request, inputs, blobs)
+        except SandboxError as error:  # quizapp's own fault: the next check starts a fresh host
+            reply = HostReply({"lost": str(error)}, error.records)
+        _read_verdict(reply, exercise, cases, verdict)
+        verdict.isolation = self.host.isolation + verdict.isolation
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _expect(data: CaseData) -> dict:
+    """What each output should look like (not its values): the child sends back only what can match."""
+    return {name: {"frame": True} if isinstance(expected, dict) else
+            {"shape": list(expected.shape), "dtype": expected.dtype.str}
+            for name, expected in data.expected.items()}
+
+
+def _result_bytes(expected: np.ndarray | dict) -> int:
+    return FRAME_BYTES if isinstance(expected, dict) else expected.nbytes
 
 
 def _not_run(exercise: LoadedExercise) -> list[CaseResult]:
     return [CaseResult(case.name, False, "not run", case.shown()) for case in exercise.cases]
 
 
-def _read_json(path: Path, default: dict) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")[:1_000_000])
-    except (OSError, ValueError):
-        return default
-    return data if isinstance(data, dict) else default
+@dataclass
+class _Reported:
+    """What the child reported, sorted out of its frames. Nothing in it is trusted."""
+
+    isolation: list[str] = field(default_factory=list)
+    load_error: dict | None = None
+    started: list[int] = field(default_factory=list)
+    finished: dict[int, dict] = field(default_factory=dict)
+    outputs: dict[tuple[int, str], wire.Frame] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(cls, records: list[wire.Frame]) -> _Reported:
+        reported = cls()
+        for header, blobs in records:
+            if isinstance(header.get("setup"), dict):
+                reported.isolation = [str(layer) for layer in header["setup"].get("isolation", [])][:20]
+            elif isinstance(header.get("load_error"), dict):
+                reported.load_error = header["load_error"]
+            elif isinstance(header.get("start"), int):
+                reported.started.append(header["start"])
+            elif isinstance(header.get("case"), int) and isinstance(header.get("output") or header.get("frame"), str):
+                reported.outputs[(header["case"], header.get("output") or header["frame"])] = (header, blobs)
+            elif isinstance(header.get("case"), int):
+                reported.finished[header["case"]] = header
+        return reported
 
 
-def _read_results(path: Path) -> list[dict]:
-    """The child's report, read defensively: it was written by a process running learner code."""
-    records = []
-    try:
-        with path.open(encoding="utf-8", errors="replace") as file:
-            for line in file.read(4_000_000).splitlines():
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(record, dict):
-                    records.append(record)
-    except OSError:
-        pass
-    return records
-
-
-def _read_verdict(workdir: Path, exercise: LoadedExercise, cases: list[CaseData], outcome: dict,
-                  verdict: Verdict) -> None:
-    limits = exercise.spec.limits
-    records = _read_results(workdir / RESULTS_FILE)
-    output_path = workdir / OUTPUT_FILE
-    flooded = output_path.exists() and output_path.stat().st_size >= limits.output_mb << 20
-    verdict.output = _tail(output_path)
-    load_error = next((r["load_error"] for r in records if isinstance(r.get("load_error"), dict)), None)
-    if load_error:
-        verdict.error = str(load_error.get("message", "your file could not be loaded"))
-        verdict.error_line = load_error.get("line") if isinstance(load_error.get("line"), int) else None
-    finished = {r["case"]: r for r in records if isinstance(r.get("case"), int)}
-    started = [r["start"] for r in records if isinstance(r.get("start"), int)]
-    stopped_in = started[-1] if started and started[-1] not in finished else None
-    stop_reason = _stop_reason(outcome, limits, flooded)
-    if outcome.get("cancelled"):
-        verdict.cancelled = True
-    if stop_reason and not verdict.error:
-        where = f" in case {exercise.cases[stopped_in].name!r}" if stopped_in is not None else ""
-        verdict.error = stop_reason + where
+def _read_verdict(reply: HostReply, exercise: LoadedExercise, cases: list[CaseData], verdict: Verdict) -> None:
+    limits, outcome = exercise.spec.limits, reply.outcome
+    reported = _Reported.from_records(reply.records)
+    verdict.isolation = reported.isolation
+    verdict.output = _shown_output(str(outcome.get("output", "")), outcome.get("output_bytes", 0))
+    if reported.load_error:
+        verdict.error = str(reported.load_error.get("message", "your file could not be loaded"))
+        line = reported.load_error.get("line")
+        verdict.error_line = line if isinstance(line, int) else None
+    started = reported.started
+    stopped_in = started[-1] if started and started[-1] not in reported.finished else None
+    stop = _stop_reason(outcome, limits)
+    verdict.cancelled = outcome.get("stopped") == "cancelled"
+    if stop and not verdict.error:
+        where = ""
+        if stopped_in is not None and 0 <= stopped_in < len(exercise.cases):
+            where = f" ({stop.where} case {exercise.cases[stopped_in].name!r})"
+        verdict.error = stop.message + where
     for index, (spec, data) in enumerate(zip(exercise.cases, cases)):
-        record = finished.get(index)
+        record = reported.finished.get(index)
         if record is None:
-            message = (stop_reason or "stopped") if index == stopped_in else "not run"
+            message = (stop.case_message if stop else "stopped") if index == stopped_in else "not run"
             verdict.cases.append(CaseResult(spec.name, False, message, spec.shown()))
             continue
-        verdict.cases.append(_case_result(workdir / "out" / str(index), spec, data, record, verdict.device, flooded))
+        verdict.cases.append(_case_result(index, spec, data, record, reported, verdict.device))
     verdict.passed = not verdict.error and bool(verdict.cases) and all(case.passed for case in verdict.cases)
 
 
-def _stop_reason(outcome: dict, limits, flooded: bool) -> str | None:  # noqa: ANN001
-    if outcome.get("cancelled"):
-        return "cancelled"
-    if outcome.get("timed_out"):
-        return f"timed out: still running after {limits.wall_s} s (wall clock) — an endless loop or a blocking call?"
+def _shown_output(tail: str, total: object) -> str:
+    cut = isinstance(total, int) and total > len(tail.encode()) or len(tail) > OUTPUT_SHOWN
+    return ("…" + tail[-OUTPUT_SHOWN:]) if cut else tail
+
+
+@dataclass(frozen=True)
+class _Stop:
+    message: str
+    """The whole check's verdict."""
+    case_message: str
+    """What the case it stopped in says."""
+    where: str = "it was in"
+
+
+def _stop_reason(outcome: dict, limits) -> _Stop | None:  # noqa: ANN001
+    stopped = outcome.get("stopped")
+    if outcome.get("lost"):
+        return _Stop(f"the checker's sandbox stopped unexpectedly; check again to restart it "
+                     f"(a quizapp bug: {outcome['lost']})", "stopped: the checker failed", "it was running")
+    if stopped == "cancelled":
+        return _Stop("cancelled", "cancelled")
+    if stopped == "timed_out":
+        return _Stop(f"timed out: still running after {limits.wall_s} s (wall clock) — an endless loop or a "
+                     f"blocking call?", "timed out here")
+    if stopped == "flooded":
+        return _Stop(f"printed more than {limits.output_mb} MiB; output is capped",
+                     f"printed too much: more than {limits.output_mb} MiB (print less inside loops)")
+    if stopped == "disk_full":
+        return _Stop(f"wrote more than {WORK_DIR_MB} MiB of files in its work dir; the check was stopped",
+                     "stopped here: too many files written")
+    if stopped == "channel":
+        problem = str(outcome.get("channel_problem", ""))[:200]
+        return _Stop(f"your code wrote into the checker's own result channel ({problem}); the check was stopped",
+                     "stopped here: the result channel was tampered with")
     number = outcome.get("signal")
     if number == signal.SIGXCPU or (number == signal.SIGKILL and outcome.get("cpu_s", 0) >= limits.cpu_s):
-        return f"used more than {limits.cpu_s} s of CPU time — an endless loop, or a loop far too slow?"
-    if number == signal.SIGXFSZ or flooded and number:
-        return f"printed more than {limits.output_mb} MiB; output is capped"
+        return _Stop(f"used more than {limits.cpu_s} s of CPU time in all — the limit is for the whole check, every "
+                     f"case together: an endless loop, or a loop far too slow?",
+                     "the whole check ran out of CPU time during this case", "it ran out during")
     if number is not None:
         name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
         what = " (segmentation fault: memory accessed out of bounds, e.g. through ctypes)" if name == "SIGSEGV" else ""
-        return f"crashed: the process was killed by {name}{what}"
+        message = f"crashed: the process was killed by {name}{what}"
+        return _Stop(message, message)
     code = outcome.get("exit")
-    if code == INTERNAL_ERROR_EXIT:
-        return "the checker failed inside the sandbox (a quizapp bug; the output below says more)"
+    if code == SETUP_FAILED_EXIT:
+        return _Stop("the checker failed inside the sandbox before your code ran (a quizapp bug; the output below "
+                     "says more)", "not run: the checker failed")
+    if code == HARNESS_FAILED_EXIT:
+        return _Stop("the checker failed after your code had run — did your code change something of Python's or "
+                     "NumPy's? (the output below says more)", "stopped here")
     if code not in (0, None):
-        return f"your code ended the process with exit code {code} (os._exit or similar) before the checks finished"
+        message = f"your code ended the process with exit code {code} (os._exit or similar) before the checks finished"
+        return _Stop(message, message)
     return None
 
 
-def _case_result(out_dir: Path, spec, data: CaseData, record: dict, device: str, flooded: bool) -> CaseResult:  # noqa: ANN001
+def _case_result(index: int, spec, data: CaseData, record: dict, reported: _Reported, device: str) -> CaseResult:  # noqa: ANN001
     error = record.get("error")
     if isinstance(error, dict):
-        message = str(error.get("message", "failed"))
-        if flooded and "File too large" in message:
-            message = "printed too much: output is capped (print less inside loops)"
-        return CaseResult(spec.name, False, message, spec.shown())
+        return CaseResult(spec.name, False, str(error.get("message", "failed")), spec.shown())
     messages, worst_abs, worst_rel, passed = [], None, None, True
     mutated = [name for name in record.get("mutated", []) if isinstance(name, str)]
     if mutated:
         passed = False
         messages.append(f"your code changed its input {', '.join(mutated)} in place; work on a copy")
     for name, expected in data.expected.items():
+        sent = reported.outputs.get((index, name))
         if isinstance(expected, dict):  # a DataFrame or Series, as frames.frame_payload
-            result = _compare_frame(out_dir, name, expected, data.tolerance.get(name) or tolerance_for("float64", device))
+            result = _compare_frame(name, sent, expected, data.tolerance.get(name) or tolerance_for("float64", device))
             passed &= result.passed
             if not result.passed:
                 messages.append(result.message)
             continue
-        try:
-            got = np.load(out_dir / f"{name}.npy", allow_pickle=False)
-        except (OSError, ValueError) as problem:
+        got = _received_array(sent, expected)
+        if isinstance(got, str):
             passed = False
-            messages.append(f"{name}: no usable output ({problem})")
+            messages.append(f"{name}: {got}")
             continue
         rtol, atol = data.tolerance.get(name) or tolerance_for(expected.dtype, device)
         result = compare(name, got, expected, rtol, atol)
@@ -284,25 +330,40 @@ def _case_result(out_dir: Path, spec, data: CaseData, record: dict, device: str,
     return CaseResult(spec.name, passed, "\n".join(messages) or "ok", spec.shown(), worst_abs, worst_rel)
 
 
+def _received_array(sent: wire.Frame | None, expected: np.ndarray) -> np.ndarray | str:
+    """The learner's array as the child described it, or why there is none. A wrong shape or dtype
+    comes as a zero-copy stand-in of that shape: its values never crossed and are never read."""
+    if sent is None:
+        return "no usable output"
+    header, blobs = sent
+    shape, dtype_name = header.get("shape"), header.get("dtype")
+    if (not isinstance(shape, list) or len(shape) > 32 or not all(isinstance(n, int) and n >= 0 for n in shape)
+            or not isinstance(dtype_name, str) or len(dtype_name) > 8):
+        return "no usable output (malformed)"
+    try:
+        dtype = np.dtype(dtype_name)
+    except TypeError:
+        return "no usable output (malformed dtype)"
+    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
+        return f"no usable output (dtype {dtype})"
+    if tuple(shape) != expected.shape or dtype != expected.dtype:
+        return np.broadcast_to(np.zeros((), dtype), tuple(shape))
+    if len(blobs) != 1 or len(blobs[0]) != expected.nbytes:
+        return "the values did not come back"
+    return np.frombuffer(blobs[0], dtype=dtype).reshape(expected.shape)
+
+
 def _takes_frames(data: CaseData) -> bool:
     return any(isinstance(arg, dict) and "$frame" in arg for call in data.calls for arg in call["args"])
 
 
-def _compare_frame(out_dir: Path, name: str, expected: dict, tolerance: tuple[float, float]) -> FrameComparison:
-    path = out_dir / f"{name}.json"
-    if not path.exists():
-        what = "an array" if (out_dir / f"{name}.npy").exists() else "nothing usable"
+def _compare_frame(name: str, sent: wire.Frame | None, expected: dict,
+                   tolerance: tuple[float, float]) -> FrameComparison:
+    if sent is None or "frame" not in sent[0] or len(sent[1]) != 1:
+        what = "an array" if sent is not None and "output" in sent[0] else "nothing usable"
         return FrameComparison(False, f"{name}: got {what}, expected a pandas {expected['kind']}")
-    got = _read_json(path, {})
-    return compare_frames(name, got, expected, *tolerance)
-
-
-def _tail(path: Path) -> str:
     try:
-        with path.open("rb") as file:
-            size = file.seek(0, 2)
-            file.seek(max(0, size - OUTPUT_SHOWN))
-            text = file.read().decode(errors="replace")
-    except OSError:
-        return ""
-    return ("…" + text) if size > OUTPUT_SHOWN else text
+        got = json.loads(sent[1][0])
+    except ValueError:
+        got = {}
+    return compare_frames(name, got if isinstance(got, dict) else {}, expected, *tolerance)

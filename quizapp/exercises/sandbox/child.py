@@ -1,8 +1,10 @@
 """What a forked child does: confine itself, load the learner's code, run each case's calls.
 
-Inputs arrive as `.npy` files in the work dir; outputs leave the same way (`allow_pickle=False`
-both ways). The child never holds an expected output. Results go line by line to `results.jsonl`,
-so a crash in case 3 still leaves cases 1 and 2 reported.
+Inputs arrive as `.npy` files in the work dir (`allow_pickle=False`). Results leave through a pipe
+to the host, as frames (`wire.py`), one after another, so a crash in case 3 still leaves cases 1
+and 2 reported. An output goes back as raw bytes only when its shape and dtype are the expected
+ones: a wrong shape is reported by its shape alone, however large the array. The child never holds
+an expected output, and the trusted side never opens a file the child could have planted.
 """
 
 from __future__ import annotations
@@ -20,55 +22,71 @@ from pathlib import Path
 import numpy as np
 
 from quizapp.exercises import frames
-from quizapp.exercises.sandbox import confine
+from quizapp.exercises.sandbox import confine, wire
 
-OUTPUT_FILE = "output.txt"
-RESULTS_FILE = "results.jsonl"
-SETUP_FILE = "setup.json"
 READABLE = confine.readable_roots()
 """Computed once in the host, before any fork."""
+MESSAGE_CHARS = 6000
+"""An exception's text is cut to this length: a learner may raise one of a gigabyte."""
+FRAME_BYTES = 16 << 20
+"""The largest DataFrame payload sent back."""
+
+# Kept before the learner's code runs: it may replace numpy's or json's functions with its own.
+_encode, _write_all, _asarray, _ascontiguous = wire.encode, wire.write_all, np.asarray, np.ascontiguousarray
 
 
-def run(request: dict) -> None:
-    """Runs in the forked child; never returns."""
-    code = 0
+def run(request: dict, results_fd: int, output_fd: int) -> None:
+    """Runs in the forked child; never returns. Exit 70 means quizapp failed before the learner's code ran."""
+    code = 70
     try:
         workdir = Path(request["workdir"])
-        _isolate(workdir, request["limits"])
+        isolation = _isolate(workdir, request["limits"], results_fd, output_fd)
+        _send({"setup": {"isolation": isolation}})
+        code = 0
         _run_cases(workdir, request)
-    except BaseException:  # noqa: BLE001 - anything left is quizapp's own failure, told to the parent
-        code = 70
+    except BaseException:  # noqa: BLE001 - told to the host through the exit code and the output
         traceback.print_exc()
+        code = code or 71  # 71: the harness failed after the learner's code had run (and may have caused it)
     finally:
         try:
             sys.stdout.flush()
-            sys.stderr.flush()
         finally:
             os._exit(code)
 
 
-def _isolate(workdir: Path, limits: dict) -> None:
+_results_fd = -1
+
+
+def _send(header: dict, blobs: list[bytes] | tuple = ()) -> None:
+    _write_all(_results_fd, _encode(header, blobs))
+
+
+def _isolate(workdir: Path, limits: dict, results_fd: int, output_fd: int) -> list[str]:
+    global _results_fd
     os.setsid()
     confine.die_with_parent()
     os.chdir(workdir)
-    output = os.open(OUTPUT_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
-    os.close(output)
-    os.close(null)
-    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1)  # noqa: SIM115
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    _results_fd = os.dup2(results_fd, 3, inheritable=False)
+    # Nothing else of the host's reaches the learner: not its pipe to the client, not a pidfd.
+    os.closerange(4, 1 << 16)
+    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = sys.stdout
-    # An output flood then ends in "File too large" inside the learner's print, not a silent kill.
+    # A file written past the size limit ends in "File too large" inside the learner's call.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     applied = confine.set_rlimits(
         cpu_s=limits["cpu_s"], memory_bytes=limits["memory_mb"] << 20, file_bytes=limits["output_mb"] << 20
     )
+    if not confine.drop_capabilities():
+        applied.append("capabilities: not dropped (not Linux)")
     applied.append(confine.restrict_files(str(workdir), READABLE)
                    or "landlock: not available (files outside the work dir are readable and writable)")
-    applied.append(confine.forbid_processes_and_sockets() or "seccomp: not available (new processes allowed)")
-    Path(SETUP_FILE).write_text(json.dumps({"isolation": applied}))
+    applied.append(confine.forbid_processes_and_sockets()
+                   or "seccomp: not available (new processes, sockets and signals allowed)")
+    return applied
 
 
 class _Blocked(MetaPathFinder):
@@ -89,27 +107,29 @@ def _run_cases(workdir: Path, request: dict) -> None:
         if name.partition(".")[0] in blocked:
             del sys.modules[name]
     sys.meta_path.insert(0, _Blocked(blocked))
-    results = open(RESULTS_FILE, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
     namespace = {"__name__": "solution", "__file__": filename, "__builtins__": builtins}
     # Tracebacks quote the code as it was checked, even if the file changed or never existed.
     linecache.cache[filename] = (len(request["code"]), None, request["code"].splitlines(True), filename)
     try:
         exec(compile(request["code"], filename, "exec"), namespace)  # noqa: S102 - confined above
     except BaseException as error:  # noqa: BLE001
-        results.write(json.dumps({"load_error": describe(error, filename)}) + "\n")
+        _send({"load_error": describe(error, filename)})
         return
-    results.write(json.dumps({"loaded": True}) + "\n")
+    _send({"loaded": True})
     for index, case in enumerate(request["cases"]):
-        results.write(json.dumps({"start": index}) + "\n")
-        results.write(json.dumps({"case": index, **_run_case(workdir, index, case, namespace, filename)}) + "\n")
+        _send({"start": index})
+        try:
+            record = _run_case(workdir, index, case, namespace, filename)
+        except Exception as error:  # noqa: BLE001 - e.g. the learner replaced a NumPy function the harness uses
+            record = {"error": {"type": "harness", "message": "the checker could not run this case after your code "
+                                f"had run: {_cut(_safe_str(error))}"}}
+        _send({"case": index, **record})
 
 
 def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: str) -> dict:
     inputs = {name: np.load(workdir / "in" / str(index) / f"{name}.npy", allow_pickle=False)
               for name in case["inputs"]}
     untouched = {name: array.copy() for name, array in inputs.items()}
-    out_dir = workdir / "out" / str(index)
-    out_dir.mkdir(parents=True)
     changed: list[str] = []
     for call in case["calls"]:
         function = namespace.get(call["fn"])
@@ -129,7 +149,7 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
             return {"error": {"type": "shape", "message":
                               f"{call['fn']}() returned {len(values)} value(s); expected {len(names)}: {', '.join(names)}"}}
         for name, value in zip(names, values):
-            problem = _save(out_dir / f"{name}.npy", value)
+            problem = _send_output(index, name, value, case["expect"].get(name, {}))
             if problem:
                 return {"error": {"type": "output", "message": f"{call['fn']}() → {name}: {problem}"}}
             if not frames.is_pandas(value):
@@ -149,28 +169,51 @@ def _argument(arg: object, inputs: dict[str, np.ndarray]) -> object:
     return arg
 
 
-def _save(path: Path, value: object) -> str | None:
+def _send_output(index: int, name: str, value: object, expect: dict) -> str | None:
+    """Sends one output back; a problem the learner should hear about instead, or None."""
     if value is None:
         return "returned None (did you forget `return`?)"
     if frames.is_pandas(value):
         if not hasattr(value, "columns") and not hasattr(value, "index"):
             return f"returned a {type(value).__name__}, not a DataFrame or Series"
-        path.with_suffix(".json").write_text(json.dumps(frames.frame_payload(value), allow_nan=False))
+        payload = json.dumps(frames.frame_payload(value), allow_nan=False).encode()
+        if len(payload) > FRAME_BYTES:
+            return f"returned a {type(value).__name__} of {len(payload) >> 20} MiB; far larger than expected"
+        _send({"case": index, "frame": name}, [payload])
         return None
     try:
-        array = np.asarray(value)
+        array = _asarray(value)
     except Exception as error:  # noqa: BLE001
-        return f"returned a {type(value).__name__}, not an array ({error})"
+        return f"returned a {type(value).__name__}, not an array ({_cut(_safe_str(error))})"
     if array.dtype.hasobject or array.dtype.kind not in "biuf":
         return f"returned a {type(value).__name__} of dtype {array.dtype}, not numbers"
-    np.save(path, array, allow_pickle=False)
+    header = {"case": index, "output": name, "shape": list(array.shape), "dtype": array.dtype.str}
+    # The values cross only when they can be compared: a 10⁹-element broadcast is told by its shape.
+    if list(array.shape) == expect.get("shape") and array.dtype.str == expect.get("dtype"):
+        _send(header, [_ascontiguous(array).tobytes()])
+    else:
+        _send(header)
     return None
+
+
+def _safe_str(value: object) -> str:
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001 - a learner's __str__ may raise
+        return f"<{type(value).__name__} that cannot be shown>"
+
+
+def _cut(text: str, limit: int = MESSAGE_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    head, tail = text[: limit * 2 // 3], text[-(limit // 3):]
+    return f"{head}\n… [{len(text) - len(head) - len(tail):,} characters cut] …\n{tail}"
 
 
 def describe(error: BaseException, filename: str) -> dict:
     """The exception as the learner needs it: their own file's frames only, never quizapp's."""
     if isinstance(error, SystemExit):
-        return {"type": "exit", "message": f"your code called sys.exit({error.code!r}); return a value instead"}
+        return {"type": "exit", "message": _cut(f"your code called sys.exit({error.code!r}); return a value instead")}
     if isinstance(error, SyntaxError) and error.filename == filename:
         where = f'File "{filename}", line {error.lineno}'
         text = (error.text or "").rstrip("\n")
@@ -178,15 +221,17 @@ def describe(error: BaseException, filename: str) -> dict:
         return {"type": "syntax", "line": error.lineno,
                 "message": "\n".join(filter(None, [where, "    " + text if text else "", "    " + caret if caret else "",
                                                    f"SyntaxError: {error.msg}"]))}
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == filename]
+    learner_frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == filename]
     lines = []
-    for frame in frames:
+    for frame in learner_frames[-20:]:
         lines.append(f'File "{filename}", line {frame.lineno}, in {frame.name}')
         if frame.line:
             lines.append(f"    {frame.line}")
-    detail = str(error)
+    if len(learner_frames) > 20:
+        lines.insert(0, f"({len(learner_frames) - 20} earlier calls not shown)")
+    detail = _cut(_safe_str(error))
     if isinstance(error, MemoryError) and not detail:
         detail = "out of memory (over this exercise's memory limit)"
     lines.append(f"{type(error).__name__}: {detail}" if detail else type(error).__name__)
     kind = "memory" if isinstance(error, MemoryError) else "exception"
-    return {"type": kind, "line": frames[-1].lineno if frames else None, "message": "\n".join(lines)}
+    return {"type": kind, "line": learner_frames[-1].lineno if learner_frames else None, "message": "\n".join(lines)}

@@ -1,40 +1,70 @@
-"""The parent's side of the sandbox: start the warm host, send it checks, cancel them."""
+"""The trusted side of the sandbox: start the warm host, send it checks, cancel them, hold the deadline.
+
+The client never opens a file the check could have touched: inputs go to the host, and results
+come back, over pipes. It keeps its own deadline for every check, so a host that stops answering
+(stopped, wedged, or a bug) is killed with everything it started, and the check still gets a verdict.
+"""
 
 from __future__ import annotations
 
-import json
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass, field
 from functools import cache
+
+from quizapp.exercises.sandbox import wire
+
+PREPARE_S = 120.0
+"""How long the host may take before a check starts (it may be importing pandas on a cold disk)."""
+GRACE_S = 2.0
+"""How long past a check's own wall-clock limit the client waits for the host's answer."""
+CANCEL_S = 1.0
+"""How long a cancelled check may take to end before its host is killed."""
+READY_S = 60.0
+
+UNSHARE_FLAGS = ("--user", "--map-root-user", "--net", "--pid", "--mount", "--fork", "--kill-child", "--mount-proc")
 
 
 class SandboxError(RuntimeError):
     """The host could not be started or stopped answering."""
 
+    def __init__(self, message: str, records: list[wire.Frame] | None = None) -> None:
+        super().__init__(message)
+        self.records = records or []
+        """What the check had reported before the host was lost."""
+
+
+@dataclass
+class HostReply:
+    outcome: dict
+    """How the child ended: exit, signal, stopped (why the host or the client ended it), cpu_s, output …"""
+    records: list[wire.Frame] = field(default_factory=list)
+    """Every frame the child sent, in order, with its blobs."""
+
 
 @cache
-def network_namespace_prefix() -> tuple[tuple[str, ...], str]:
-    """`unshare -rn` when this machine lets an unprivileged user make a network namespace."""
+def launch_prefix() -> tuple[tuple[str, ...], str]:
+    """The strongest `unshare` this machine allows an unprivileged user, and the network it leaves.
+
+    All of user, PID, mount and network namespaces where they work (the host is then PID 1 of its
+    own namespace, with a private /proc and /tmp); a network namespace alone where only that works.
+    """
     unshare = shutil.which("unshare")
     if unshare is None:
         return (), "network: not isolated (no `unshare` command)"
-    probe = subprocess.run([unshare, "-rn", "true"], capture_output=True, text=True, check=False)
-    if probe.returncode != 0:
-        reason = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else f"exit {probe.returncode}"
-        return (), f"network: not isolated (unshare -rn: {reason})"
-    return (unshare, "-rn"), "network: none (own network namespace)"
-
-
-def _close_streams(process: subprocess.Popen[bytes]) -> None:
-    for stream in (process.stdin, process.stdout, process.stderr):
-        if stream and not stream.closed:
-            try:
-                stream.close()
-            except OSError:  # a pipe to a dead host may refuse the final flush
-                pass
+    reason = ""
+    for flags in (UNSHARE_FLAGS, ("-rn",)):
+        probe = subprocess.run([unshare, *flags, "true"], capture_output=True, text=True, check=False)
+        if probe.returncode == 0:
+            return (unshare, *flags), "network: none (own network namespace)"
+        reason = reason or (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
+    return (), f"network: not isolated (unshare: {reason})"
 
 
 def _host_environment() -> dict[str, str]:
@@ -52,35 +82,69 @@ class SandboxHost:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
+        self._reader: wire.FrameReader | None = None
         self._ready = False
         self._write_lock = threading.Lock()
+        self._cancelled_at: float | None = None
+        self._launch: list[str] = []
         self.isolation: list[str] = []
+        """The layers the host applies to every check (each child adds its own)."""
+
+    @property
+    def pid(self) -> int | None:
+        """The process the client started (`unshare`, or the host itself where there is none)."""
+        return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return
-        prefix, network = network_namespace_prefix()
-        self.isolation = ["process: own session, killed as a group; python -I", network]
+        prefix, network = launch_prefix()
+        self._launch = [network, "python -I, a scrubbed environment"]
+        self.isolation = list(self._launch)
         self._process = subprocess.Popen(
             [*prefix, sys.executable, "-I", "-m", "quizapp.exercises.sandbox.host"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=_host_environment(), start_new_session=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
+            env=_host_environment(), start_new_session=True, cwd="/",
         )
+        self._reader = wire.FrameReader(self._process.stdout.fileno(), max_header=4 * wire.MAX_HEADER_BYTES)
         self._ready = False
 
-    def run(self, request: dict) -> dict:
+    def run(self, request: dict, inputs: list[list], blobs: list[bytes]) -> HostReply:
+        """Run one check: `inputs` names each blob ([case index, input name]) for the work dir."""
         self.start()
-        assert self._process is not None
         if not self._ready:
-            self._read()
+            ready = self._next(time.monotonic() + READY_S, [])
+            if ready is None or not ready[0].get("ready"):
+                self._kill()
+                raise SandboxError("the checker host did not start")
+            self.isolation = [*map(str, ready[0].get("isolation", [])), *self._launch]
             self._ready = True
-        self._write(request)
-        return self._read()
+        self._cancelled_at = None
+        records: list[wire.Frame] = []
+        try:
+            self._write(wire.encode({"check": request, "inputs": inputs}, blobs))
+        except OSError as error:
+            raise self._lost(records, f"could not send the check ({error})") from None
+        deadline = time.monotonic() + PREPARE_S
+        while True:
+            frame = self._next(deadline, records)
+            if frame is None:  # past the deadline, or cancelled and not ending: the host goes, and its checks
+                stopped = "cancelled" if self._cancelled_at is not None else "timed_out"
+                self._kill()
+                return HostReply({"stopped": stopped, "host_killed": True}, records)
+            header, frame_blobs = frame
+            if header.get("event") == "started":
+                deadline = time.monotonic() + request["limits"]["wall_s"] + GRACE_S
+            elif isinstance(header.get("record"), dict):
+                records.append((header["record"], frame_blobs))
+            elif isinstance(header.get("done"), dict):
+                return HostReply(header["done"], records)
 
     def cancel(self) -> None:
         if self._process is not None and self._process.poll() is None:
+            self._cancelled_at = time.monotonic()
             try:
-                self._write({"cancel": True})
+                self._write(wire.encode({"cancel": True}))
             except OSError:
                 pass
 
@@ -93,31 +157,74 @@ class SandboxHost:
                 process.stdin.close()
             process.wait(timeout=2)
         except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
+            self._process = process
+            self._kill()
         finally:
             _close_streams(process)
 
-    def _write(self, message: dict) -> None:
+    def _next(self, deadline: float, records: list[wire.Frame]) -> wire.Frame | None:
+        """The host's next frame; None when the deadline passes or a cancel goes unanswered."""
+        assert self._reader is not None
+        while True:
+            now = time.monotonic()
+            limit = deadline if self._cancelled_at is None else min(deadline, self._cancelled_at + CANCEL_S)
+            if now >= limit:
+                return None
+            try:
+                # Wake now and then: a cancel may arrive from another thread.
+                frame = self._reader.read(timeout=min(limit - now, 0.1))
+            except EOFError:
+                raise self._lost(records, "it stopped") from None
+            except (wire.WireError, OSError) as error:
+                raise self._lost(records, f"it sent something unreadable: {error}") from None
+            if frame is not None:
+                return frame
+
+    def _lost(self, records: list[wire.Frame], what: str) -> SandboxError:
+        process = self._process
+        self._kill(keep_streams=True)
+        error, code = "", None
+        if process is not None:
+            code = process.returncode
+            try:
+                if process.stderr is not None and select.select([process.stderr], [], [], 0.5)[0]:
+                    error = os.read(process.stderr.fileno(), 8000).decode(errors="replace").strip()
+            except (OSError, ValueError):
+                pass
+            _close_streams(process)
+        return SandboxError(f"the checker host {what} (exit {code}): {error[-2000:] or 'no message'}", records)
+
+    def _kill(self, *, keep_streams: bool = False) -> None:
+        """The host's whole process group: `unshare` and the host, whose namespace then takes its checks."""
+        process, self._process = self._process, None
+        self._ready = False
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.kill()
+        process.wait()
+        if not keep_streams:
+            _close_streams(process)
+
+    def _write(self, data: bytes) -> None:
         assert self._process is not None and self._process.stdin is not None
         with self._write_lock:
-            self._process.stdin.write(json.dumps(message).encode() + b"\n")
-            self._process.stdin.flush()
-
-    def _read(self) -> dict:
-        assert self._process is not None and self._process.stdout is not None
-        line = self._process.stdout.readline()
-        if not line:
-            process = self._process
-            self._process = None
-            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
-            process.wait()
-            _close_streams(process)
-            raise SandboxError(f"the checker host stopped (exit {process.returncode}): {error[-2000:] or 'no message'}")
-        return json.loads(line)
+            wire.write_all(self._process.stdin.fileno(), data)
 
     def __enter__(self) -> SandboxHost:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _close_streams(process: subprocess.Popen[bytes]) -> None:
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream and not stream.closed:
+            try:
+                stream.close()
+            except OSError:  # a pipe to a dead host may refuse the final flush
+                pass

@@ -1,90 +1,289 @@
 """The warm checker host: imports NumPy once, then forks one confined child per check.
 
-Protocol: one JSON object per line. The host says {"ready": ...} once, then answers each request
-with {"exit": .., "signal": .., "timed_out": .., "cancelled": .., "wall_s": .., "cpu_s": ..}.
-While a check runs, a line {"cancel": true} on stdin (or stdin closing) kills it.
-It must not start threads: it forks.
+Where the machine allows it the client starts the host as PID 1 of its own user, PID, mount and
+network namespaces (`unshare`): a check can then see and signal no process outside, and everything
+it leaves behind dies with the host. Each check gets a work dir on a fresh tmpfs of a fixed size,
+mounted in the host's private mount namespace and unmounted afterwards, so nothing is left on disk
+even when the host is killed. Elsewhere the work dir is on disk, watched for size, removed after the
+check, and stale ones are removed when the next host starts.
+
+Protocol (frames, see `wire.py`): the host says {"ready": ...} once; a request is
+{"check": request, "inputs": [[case, name], ...]} with each input's `.npy` bytes as blobs. The host
+answers {"event": "started"} when the child runs, forwards every frame the child sends as
+{"record": frame} (with its blobs), and ends with {"done": outcome}. A frame {"cancel": true} on
+stdin, or stdin closing, kills a running check. The host must not start threads: it forks.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib
-import json
 import os
 import select
+import shutil
 import signal
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy  # noqa: F401 - imported once here, so each forked check starts warm
 
-from quizapp.exercises.sandbox import child
+from quizapp.exercises.sandbox import child, confine, wire
+
+OUTPUT_KEPT = 16 << 10
+"""The tail of what a check printed that is kept and sent back."""
+WORK_DIR_MB = 64
+"""What a check may write in its work dir, on top of its inputs."""
+DISK_POLL_S = 0.05
+DRAIN_S = 1.0
+"""How long the pipes are read after the child has ended (only a process it left could hold them)."""
+_MNT_DETACH = 2
 
 
 def main() -> None:
-    _send({"ready": True, "pid": os.getpid()})
-    reader = _LineReader(sys.stdin.fileno())
+    confine.not_dumpable()
+    workspace = _Workspace()
+    _send({"ready": True, "pid": os.getpid(), "isolation": [workspace.describe(), _process_label()]})
+    reader = wire.FrameReader(sys.stdin.fileno())
     while True:
-        line = reader.read_line(None)
-        if line is None:
+        try:
+            header, blobs = reader.read()
+        except EOFError:
             return
-        request = json.loads(line)
-        if "cancel" in request:
+        if "check" not in header:
             continue  # a cancel that arrived after its check ended
+        request = header["check"]
         for module in request.get("preload", []):
             importlib.import_module(module)  # once per host: pandas costs ~0.5 s, every check after is warm
-        _send(_check(request, reader))
+        with workspace.prepared(header["inputs"], blobs) as workdir:
+            outcome = _Check({**request, "workdir": str(workdir)}, reader, workspace).run()
+        _send({"done": outcome})
+        if reader.eof:
+            return
 
 
-def _check(request: dict, reader: _LineReader) -> dict:
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        child.run(request)
-    exited = _exit_watch(pid)
-    deadline = started + request["limits"]["wall_s"]
-    timed_out = cancelled = False
-    reaped = None
+def _process_label() -> str:
+    if os.getpid() == 1:
+        return ("processes: own PID namespace (your code sees and can signal no process outside its check); "
+                "whatever it leaves running is killed with the check")
+    return "processes: own session, killed with the check (no PID namespace: other processes are visible)"
+
+
+class _Check:
+    """One forked child, watched until it ends: its results forwarded, its output kept, its limits held."""
+
+    def __init__(self, request: dict, client: wire.FrameReader, workspace: _Workspace) -> None:
+        self.request = request
+        self.limits = request["limits"]
+        self.client = client
+        self.workspace = workspace
+        self.output_tail = bytearray()
+        self.output_bytes = 0
+        self.stopped: str | None = None
+        """Why the host stopped the check early: timed_out, cancelled, flooded, disk_full, channel."""
+        self.channel_problem = ""
+
+    def run(self) -> dict:
+        started = time.monotonic()
+        results_r, results_w = os.pipe()
+        output_r, output_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(results_r)
+            os.close(output_r)
+            child.run(self.request, results_w, output_w)
+        os.close(results_w)
+        os.close(output_w)
+        _send({"event": "started"})
+        results = wire.FrameReader(results_r, blob_budget=self.request["result_bytes"])
+        output_open = True
+        exited = _exit_watch(pid)
+        deadline = started + self.limits["wall_s"]
+        reaped = drained_by = None
+        try:
+            while True:
+                now = time.monotonic()
+                if reaped is None:
+                    if self.stopped is None and now >= deadline:
+                        self._stop(pid, "timed_out")
+                    if self.stopped is None and self.workspace.over_cap():
+                        self._stop(pid, "disk_full")
+                    if self.stopped is not None:
+                        reaped = os.wait4(pid, 0)  # killed: it ends at once
+                if reaped is not None:
+                    drained_by = drained_by or now + DRAIN_S
+                    if (results.eof and not output_open) or now >= drained_by:
+                        break
+                watched = [fd for fd, live in ((results_r, not results.eof), (output_r, output_open)) if live]
+                if reaped is None:
+                    watched += [self.client.fd] + ([exited] if exited is not None else [])
+                    timeout = deadline - now
+                    if exited is None:
+                        timeout = min(timeout, 0.01)  # no pidfd (not Linux): look at the child every 10 ms
+                    if not self.workspace.in_memory:
+                        timeout = min(timeout, DISK_POLL_S)
+                else:
+                    timeout = drained_by - now
+                ready, _, _ = select.select(watched, [], [], max(timeout, 0))
+                if results_r in ready:
+                    self._forward_results(pid, results)
+                if output_r in ready:
+                    output_open = self._keep_output(pid, output_r)
+                if reaped is None and self.client.fd in ready:
+                    self._read_client(pid)
+                if reaped is None and (exited is None or exited in ready):
+                    found = os.wait4(pid, os.WNOHANG)
+                    reaped = found if found[0] != 0 else None
+        finally:
+            for fd in (results_r, output_r, exited):
+                if fd is not None:
+                    os.close(fd)
+        _pid, status, usage = reaped
+        _kill_leftovers(pid)
+        tail = bytes(self.output_tail[-OUTPUT_KEPT:])
+        return {
+            "exit": os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "stopped": self.stopped,
+            "channel_problem": self.channel_problem,
+            "wall_s": time.monotonic() - started,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "max_rss_mb": usage.ru_maxrss / 1024,
+            "output": tail.decode("utf-8", errors="replace"),
+            "output_bytes": self.output_bytes,
+        }
+
+    def _stop(self, pid: int, reason: str) -> None:
+        if self.stopped is None:
+            self.stopped = reason
+        _kill_group(pid)
+
+    def _forward_results(self, pid: int, results: wire.FrameReader) -> None:
+        try:
+            results.fill()
+            while (frame := results.next_frame()) is not None:
+                header, blobs = frame
+                _send({"record": header}, blobs)
+        except wire.WireError as problem:
+            self.channel_problem = str(problem)
+            self._stop(pid, "channel")
+            results.eof = True  # read no more of it
+
+    def _keep_output(self, pid: int, fd: int) -> bool:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return False
+        self.output_bytes += len(chunk)
+        self.output_tail += chunk
+        del self.output_tail[:-OUTPUT_KEPT]
+        if self.output_bytes > self.limits["output_mb"] << 20:
+            self._stop(pid, "flooded")
+        return True
+
+    def _read_client(self, pid: int) -> None:
+        try:
+            self.client.fill()
+            while (frame := self.client.next_frame()) is not None:
+                if "cancel" in frame[0]:
+                    self._stop(pid, "cancelled")
+        except wire.WireError:
+            self._stop(pid, "cancelled")
+        if self.client.eof:
+            self._stop(pid, "cancelled")
+
+
+class _Workspace:
+    """Where checks' work dirs live: a size-capped tmpfs per check, or a folder on disk."""
+
+    def __init__(self) -> None:
+        self.in_memory = _mount_tmpfs("/tmp", 1)  # hides the real /tmp from the host and its checks
+        self.cap_bytes = 0
+        self.current: Path | None = None
+        self._next_look = 0.0
+        if self.in_memory:
+            self.root = Path("/tmp")
+        else:
+            self.root = Path(tempfile.gettempdir()) / f"quizapp-checks-{os.getuid()}"
+            self.root.mkdir(mode=0o700, exist_ok=True)
+            _remove_stale(self.root)
+
+    def describe(self) -> str:
+        if self.in_memory:
+            return (f"work dir: its own in-memory filesystem, at most {WORK_DIR_MB} MiB written, "
+                    "gone when the check ends")
+        return f"work dir: on disk, at most {WORK_DIR_MB} MiB written (checked every 50 ms), removed after the check"
+
+    @contextlib.contextmanager
+    def prepared(self, inputs: list, blobs: list[bytes]):  # noqa: ANN201
+        inputs_bytes = sum(len(blob) for blob in blobs)
+        self.cap_bytes = inputs_bytes + (WORK_DIR_MB << 20)
+        if self.in_memory:
+            workdir = self.root / "check"
+            workdir.mkdir(exist_ok=True)
+            if not _mount_tmpfs(str(workdir), (self.cap_bytes >> 20) + 1):
+                raise OSError("could not mount the check's work dir")
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix=f"check-{os.getpid()}-", dir=self.root))
+        self.current = workdir
+        try:
+            for (case, name), blob in zip(inputs, blobs):
+                folder = workdir / "in" / str(int(case))
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{Path(name).name}.npy").write_bytes(blob)
+            os.chmod(workdir, 0o700)
+            yield workdir
+        finally:
+            self.current = None
+            if self.in_memory:
+                _libc.umount2(str(workdir).encode(), _MNT_DETACH)
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
+
+    def over_cap(self) -> bool:
+        """In memory the tmpfs holds the cap itself; on disk, add up what the check has written."""
+        if self.in_memory or self.current is None or time.monotonic() < self._next_look:
+            return False
+        self._next_look = time.monotonic() + DISK_POLL_S
+        total, entries = 0, 0
+        for folder, _dirs, files in os.walk(self.current):
+            for name in files:
+                entries += 1
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+            if total > self.cap_bytes or entries > 100_000:
+                return True
+        return False
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _mount_tmpfs(target: str, size_mb: int) -> bool:
+    """A tmpfs of `size_mb` at `target`; possible only in a mount namespace the host owns."""
+    if os.getpid() != 1 or not hasattr(_libc, "mount"):
+        return False  # no namespaces of our own: never mount over the learner's real /tmp
+    options = f"size={size_mb}m,mode=0700,nr_inodes=20000".encode()
+    return _libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, options) == 0
+
+
+def _remove_stale(root: Path) -> None:
+    """Work dirs of hosts that were killed before they could clean up."""
+    for folder in root.glob("check-*-*"):
+        owner = folder.name.split("-")[1]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            waiting = [exited] if exited is not None else []
-            # Without a pidfd (not Linux), look at the child every 10 ms.
-            timeout = remaining if exited is not None else min(remaining, 0.01)
-            ready, _, _ = select.select([*waiting, reader.fd], [], [], timeout)
-            if exited is not None and exited in ready:
-                break
-            if exited is None:
-                reaped = os.wait4(pid, os.WNOHANG)
-                if reaped[0] != 0:
-                    break
-                reaped = None
-            if reader.fd in ready:
-                line = reader.read_line(0)
-                if line is None or "cancel" in line:
-                    cancelled = True
-                    break
-        if timed_out or cancelled:
-            _kill_group(pid)
-        _pid, status, usage = reaped or os.wait4(pid, 0)
-    finally:
-        if exited is not None:
-            os.close(exited)
-    _kill_group(pid)  # anything the check left behind
-    if reader.closed:
-        sys.exit(0)
-    return {
-        "exit": os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None,
-        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "timed_out": timed_out,
-        "cancelled": cancelled,
-        "wall_s": time.monotonic() - started,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "max_rss_mb": usage.ru_maxrss / 1024,
-    }
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _exit_watch(pid: int) -> int | None:
@@ -103,32 +302,23 @@ def _kill_group(pid: int) -> None:
             pass
 
 
-def _send(message: dict) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+def _kill_leftovers(pid: int) -> None:
+    """Anything the check left behind. As PID 1 of its namespace the host can end every other process
+    in it; elsewhere the check's own process group, and seccomp has kept it from starting others."""
+    _kill_group(pid)
+    if os.getpid() == 1:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)
+    while True:  # PID 1 adopts orphans: reap them all
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
 
 
-class _LineReader:
-    """Lines from a file descriptor without Python's buffering, so `select` tells the truth."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.buffer = b""
-        self.closed = False
-
-    def read_line(self, timeout: float | None) -> str | None:
-        while b"\n" not in self.buffer:
-            if self.closed:
-                return None
-            if timeout is not None and not select.select([self.fd], [], [], timeout)[0]:
-                return ""
-            chunk = os.read(self.fd, 65536)
-            if not chunk:
-                self.closed = True
-                return None
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        return line.decode()
+def _send(header: dict, blobs: list[bytes] | tuple = ()) -> None:
+    wire.write_all(sys.stdout.fileno(), wire.encode(header, blobs))
 
 
 if __name__ == "__main__":
