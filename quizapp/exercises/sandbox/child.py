@@ -131,6 +131,7 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
               for name in case["inputs"]}
     untouched = {name: array.copy() for name, array in inputs.items()}
     changed: list[str] = []
+    later_inputs = {arg["$array"] for call in case["calls"] for arg in call["args"] if isinstance(arg, dict) and "$array" in arg}
     for call in case["calls"]:
         function = namespace.get(call["fn"])
         if not callable(function):
@@ -152,8 +153,11 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
             problem = _send_output(index, name, value, case["expect"].get(name, {}))
             if problem:
                 return {"error": {"type": "output", "message": f"{call['fn']}() → {name}: {problem}"}}
-            if not frames.is_pandas(value):
-                inputs[name] = np.array(value)  # a later call may take it (running statistics, say)
+            if name in later_inputs and not frames.is_pandas(value):
+                # A later call takes it (running statistics, say): a copy, unless its shape is wrong
+                # (a broadcast of 10⁹ elements stays a view).
+                array = _asarray(value)
+                inputs[name] = array.copy() if list(array.shape) == case["expect"].get(name, {}).get("shape") else array
     mutated = [name for name, array in untouched.items() if not np.array_equal(inputs[name], array, equal_nan=True)]
     return {"mutated": mutated + changed}
 

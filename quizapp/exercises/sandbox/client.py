@@ -49,17 +49,18 @@ class HostReply:
 
 
 @cache
-def launch_prefix() -> tuple[tuple[str, ...], str]:
+def launch_prefix(all_namespaces: bool = True) -> tuple[tuple[str, ...], str]:
     """The strongest `unshare` this machine allows an unprivileged user, and the network it leaves.
 
     All of user, PID, mount and network namespaces where they work (the host is then PID 1 of its
-    own namespace, with a private /proc and /tmp); a network namespace alone where only that works.
+    own namespace, with a private /proc and /tmp); a network namespace alone where only that works
+    (or when `all_namespaces` is False: the tests use it to try the fallback).
     """
     unshare = shutil.which("unshare")
     if unshare is None:
         return (), "network: not isolated (no `unshare` command)"
     reason = ""
-    for flags in (UNSHARE_FLAGS, ("-rn",)):
+    for flags in (UNSHARE_FLAGS, ("-rn",))[0 if all_namespaces else 1:]:
         probe = subprocess.run([unshare, *flags, "true"], capture_output=True, text=True, check=False)
         if probe.returncode == 0:
             return (unshare, *flags), "network: none (own network namespace)"
@@ -80,7 +81,8 @@ class SandboxHost:
     `run` blocks until the check ends; `cancel` may be called from another thread meanwhile.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, all_namespaces: bool = True) -> None:
+        self.all_namespaces = all_namespaces
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: wire.FrameReader | None = None
         self._ready = False
@@ -98,7 +100,7 @@ class SandboxHost:
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return
-        prefix, network = launch_prefix()
+        prefix, network = launch_prefix(self.all_namespaces)
         self._launch = [network, "python -I, a scrubbed environment"]
         self.isolation = list(self._launch)
         self._process = subprocess.Popen(
