@@ -32,6 +32,8 @@ def test_infinite_loop_hits_the_cpu_limit(tight_exercise, checker):
     verdict, took = run(checker, tight_exercise, "while True:\n    pass")
     assert not verdict.passed
     assert "more than 1 s of CPU time" in verdict.error and "'first'" in verdict.error
+    assert "the limit is for the whole check" in verdict.error
+    assert verdict.cases[0].message == "the whole check ran out of CPU time during this case"
     assert verdict.cases[1].message == "not run"
     assert took < 3
 

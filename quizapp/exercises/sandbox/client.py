@@ -69,7 +69,7 @@ def launch_prefix(all_namespaces: bool = True) -> tuple[tuple[str, ...], str]:
 
 
 def _host_environment() -> dict[str, str]:
-    keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT") if name in os.environ}
+    keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR") if name in os.environ}
     # One thread per BLAS: OpenBLAS starts its pool at import, and the checks are small.
     threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     return {**keep, **threads, "PYTHONHASHSEED": "0"}
@@ -176,9 +176,9 @@ class SandboxHost:
                 # Wake now and then: a cancel may arrive from another thread.
                 frame = self._reader.read(timeout=min(limit - now, 0.1))
             except EOFError:
-                raise self._lost(records, "it stopped") from None
+                raise self._lost(records, "stopped") from None
             except (wire.WireError, OSError) as error:
-                raise self._lost(records, f"it sent something unreadable: {error}") from None
+                raise self._lost(records, f"sent something unreadable: {error}") from None
             if frame is not None:
                 return frame
 

@@ -68,7 +68,8 @@ def _process_label() -> str:
     if os.getpid() == 1:
         return ("processes: own PID namespace (your code sees and can signal no process outside its check); "
                 "whatever it leaves running is killed with the check")
-    return "processes: own session, killed with the check (no PID namespace: other processes are visible)"
+    return ("processes: no PID namespace on this machine (other processes exist beside the check; see seccomp "
+            "for signals); the check has its own session and is killed with it")
 
 
 class _Check:
