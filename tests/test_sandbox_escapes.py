@@ -320,3 +320,25 @@ def test_writing_into_the_result_channel_is_the_learners_verdict(checker, tight_
     verdict = checker.check(tight_exercise, hostile(body), "hostile.py")
     assert verdict.cases[0].passed
     assert "result channel" in verdict.error and "quizapp bug" not in verdict.error
+
+
+def test_a_flood_of_well_formed_messages_is_stopped_too(checker, tight_exercise):
+    body = ("import os\nfor _ in range(1_000_000):\n"
+            "    os.write(3, b'{\"start\": 0}\\n')")
+    started = time.monotonic()
+    verdict = checker.check(tight_exercise, hostile(body), "hostile.py")
+    assert time.monotonic() - started < 3
+    assert "result channel" in verdict.error and "more messages" in verdict.error
+
+
+def test_without_unshare_the_verdict_says_what_is_missing(monkeypatch, tight_exercise):
+    monkeypatch.setattr(client, "launch_prefix", lambda all_namespaces=True: ((), "network: not isolated (no `unshare` command)"))
+    checker = Checker(SandboxHost())
+    try:
+        verdict = checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")
+    finally:
+        checker.close()
+    assert verdict.passed
+    assert "network: not isolated (no `unshare` command)" in verdict.isolation
+    assert any(line.startswith("processes: no PID namespace") for line in verdict.isolation)
+    assert any(line.startswith("work dir: on disk") for line in verdict.isolation)

@@ -155,6 +155,8 @@ class Checker:
             "limits": exercise.spec.limits.model_dump(),
             "preload": ["pandas"] if any(_takes_frames(data) for data in cases) else [],
             "result_bytes": sum(_result_bytes(expected) for data in cases for expected in data.expected.values()),
+            # setup and load, then per case its start, its outputs and its end; twice that, for slack
+            "result_frames": 2 * (2 + sum(2 + len(call["outputs"]) for data in cases for call in data.calls)),
         }
         try:
             reply = self.host.run(request, inputs, blobs)

@@ -85,6 +85,7 @@ class _Check:
         self.stopped: str | None = None
         """Why the host stopped the check early: timed_out, cancelled, flooded, disk_full, channel."""
         self.channel_problem = ""
+        self.frames_left = request["result_frames"]
 
     def run(self) -> dict:
         started = time.monotonic()
@@ -165,6 +166,9 @@ class _Check:
         try:
             results.fill()
             while (frame := results.next_frame()) is not None:
+                self.frames_left -= 1
+                if self.frames_left < 0:
+                    raise wire.WireError("more messages than the check has results")
                 header, blobs = frame
                 _send({"record": header}, blobs)
         except wire.WireError as problem:
