@@ -15,6 +15,11 @@ class UsageProblem(click.ClickException):
 
     exit_code = 2
 
+    def format_message(self) -> str:
+        from quizapp.core.untrusted import visible  # the message may quote a file name or a content file
+
+        return visible(self.message)
+
 
 def _content_option(function):  # noqa: ANN001, ANN202
     return click.option(
@@ -114,13 +119,14 @@ def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None
 def unsuspend(ctx: click.Context, card_ids: tuple[str, ...], everything: bool) -> None:
     """List suspended cards, or bring CARD_IDS (or --all) back into study."""
     from quizapp.core.study import suspended_cards, unsuspend_cards
+    from quizapp.core.untrusted import visible
 
     collection = _open_collection(ctx)
     try:
         suspended = suspended_cards(collection.db)
         if not card_ids and not everything:
             for card in suspended:
-                click.echo(f"{card['id']}  [{card['deck']}]  {card['prompt']}")
+                click.echo(visible(f"{card['id']}  [{card['deck']}]  {card['prompt']}"))
             click.echo(f"{len(suspended)} suspended card(s); `quizapp unsuspend ID …` or `--all` brings them back.",
                        err=True)
             return
@@ -150,7 +156,8 @@ def stats(ctx: click.Context, as_json: bool, content: tuple[Path, ...]) -> None:
 
     collection = _open_collection(ctx, content)
     try:
-        click.echo(json.dumps(compute_stats(collection.db, collection.settings, utc_now()), ensure_ascii=False))
+        # ASCII: deck titles and card ids come from files, and a terminal must not act on their escapes.
+        click.echo(json.dumps(compute_stats(collection.db, collection.settings, utc_now()), ensure_ascii=True))
     finally:
         collection.close()
 
@@ -165,6 +172,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """
     from quizapp import locations
     from quizapp.core.loader import cross_file_problems, find_deck_files, load_deck_file
+    from quizapp.core.untrusted import visible
     from quizapp.exercises.catalog import find_exercise_files, load_catalog
 
     folders = list(paths) or [locations.builtin_content_dir(), *_content_dirs(ctx)]
@@ -176,7 +184,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     exercises = load_catalog(exercise_files)
     problems = sorted([p for load in loads for p in load.problems] + exercises.problems)
     for problem in problems:
-        click.echo(str(problem))
+        click.echo(visible(str(problem)))
     cards = sum(len(load.cards) for load in loads)
     bad = sum(not load.ok for load in loads) + len({p.file for p in exercises.problems})
     summary = f"{len(files)} deck file(s), {cards} study cards, {len(exercise_files)} exercise file(s): "
@@ -201,6 +209,7 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
              starter: bool, solution: bool, watch_file: str | None) -> None:
     """List the exercises, or open NAME's exercise screen (or check, print or watch it)."""
     from quizapp import exercise_commands as commands
+    from quizapp.core.untrusted import visible
 
     modes = [flag for flag, on in (("--check", check_file), ("--starter", starter), ("--solution", solution),
                                    ("--watch", watch_file is not None)) if on]
@@ -216,9 +225,9 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
         catalog_dirs = [_builtin_dir(), *_content_dirs(ctx)]
         loaded = commands.find_exercise(catalog_dirs, name)
         if starter:
-            click.echo(loaded.spec.starter, nl=False)
+            click.echo(visible(loaded.spec.starter), nl=False)
         elif solution:
-            click.echo(commands.model_solution(_open_collection(ctx), loaded), nl=False)
+            click.echo(visible(commands.model_solution(_open_collection(ctx), loaded)), nl=False)
         elif check_file:
             sys.exit(commands.check_file(_open_collection(ctx), loaded, check_file, device, as_json))
         elif watch_file is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from datetime import datetime, timezone
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from quizapp.core.untrusted import visible
 from quizapp.exercises.catalog import LoadedExercise, load_catalog
 
 if TYPE_CHECKING:
@@ -54,9 +54,9 @@ def list_exercises(collection: Collection) -> int:
     for exercise_id, loaded in sorted(catalog.exercises.items()):
         status = statuses.get(exercise_id)
         label = status.label(now) if status else "new"
-        click.echo(f"{exercise_id:<{width}}  {label:<20}  {loaded.spec.title}")
+        click.echo(f"{exercise_id:<{width}}  {label:<20}  {visible(loaded.spec.title)}")
     for problem in catalog.problems:
-        click.echo(f"skipped: {problem}", err=True)
+        click.echo(visible(f"skipped: {problem}"), err=True)
     click.echo(f"\n`quizapp exercise NAME` opens one; `--starter`, `--check FILE`, `--watch` work without the screen.",
                err=True)
     return 0
@@ -120,7 +120,7 @@ def _record(collection: Collection, loaded: LoadedExercise, code: str, verdict: 
 
 
 def check_file(collection: Collection, loaded: LoadedExercise, path: Path, device: str, as_json: bool) -> int:
-    from quizapp.exercises.report import format_verdict
+    from quizapp.exercises.report import format_verdict, verdict_json
 
     try:
         code = _read_code(path)
@@ -133,7 +133,7 @@ def check_file(collection: Collection, loaded: LoadedExercise, path: Path, devic
     finally:
         collection.close()
     if as_json:
-        click.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
+        click.echo(verdict_json(verdict))
     else:
         click.echo(format_verdict(verdict, loaded.spec.title, click.style))
     if verdict.exercise_broken:
@@ -147,13 +147,13 @@ def _check_and_report(collection: Collection, checker: Checker, loaded: LoadedEx
     try:
         code = _read_code(path)
     except ExerciseUsageError as error:  # e.g. saved as Latin-1: say so and keep watching
-        click.echo(f"{error}; fix it and save again.", err=True)
+        click.echo(visible(f"{error}; fix it and save again."), err=True)
         return
     verdict = checker.check(loaded, code, str(path), device)
     _record(collection, loaded, code, verdict, "watch")
     click.echo(f"\n── {time.strftime('%H:%M:%S')} ──")
     click.echo(format_verdict(verdict, loaded.spec.title, click.style))
-    click.echo(f"Watching {path}; Ctrl+C stops.", err=True)
+    click.echo(visible(f"Watching {path}; Ctrl+C stops."), err=True)
 
 
 def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, device: str) -> int:
@@ -169,7 +169,7 @@ def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, dev
     checker, device = _checker_for(device)
     seen = previous = _UNSEEN
     try:
-        click.echo(f"Watching {path} (checks on every save; Ctrl+C stops).", err=True)
+        click.echo(visible(f"Watching {path} (checks on every save; Ctrl+C stops)."), err=True)
         while True:
             try:
                 stat = path.stat()
@@ -181,7 +181,7 @@ def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, dev
             if signature != seen and signature == previous:
                 seen = signature
                 if signature is None:
-                    click.echo(f"{path}: no such file yet; waiting for it.", err=True)
+                    click.echo(visible(f"{path}: no such file yet; waiting for it."), err=True)
                 else:
                     _check_and_report(collection, checker, loaded, path, device)
             previous = signature

@@ -65,6 +65,44 @@ def test_nan_where_expected_nan_is_equal():
     assert compare("y", value.copy(), value, 1e-7, 1e-7).passed
 
 
+@pytest.mark.parametrize("got", [0.0, 1e300, np.nan, "the other infinity"])
+@pytest.mark.parametrize("expected", [np.inf, -np.inf])
+def test_an_infinite_expected_value_accepts_only_the_same_infinity(got: float | str, expected: float):
+    got = -expected if got == "the other infinity" else got
+    result = compare("y", np.array([1.0, got]), np.array([1.0, expected]), 1e-5, 1e-5)
+    assert not result.passed
+    assert result.message.startswith(f"y: 1 of 2 values differ; first at [1]: got {got:.6g}, expected {expected:.6g}")
+
+
+def test_the_same_infinity_and_nan_for_nan_pass():
+    value = np.array([np.inf, -np.inf, np.nan, 2.0])
+    result = compare("y", value.copy(), value, 1e-7, 1e-7)
+    assert result.passed and result.max_abs_err == 0.0 and result.max_rel_err == 0.0
+
+
+def test_inf_or_nan_where_a_number_was_expected_is_a_mismatch_at_its_index():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    got = expected.copy()
+    got[1, 0] = np.nan
+    got[1, 1] = np.inf
+    result = compare("out", got, expected, 1e-5, 1e-5)
+    assert not result.passed and result.max_abs_err == np.inf
+    assert result.message.startswith("out: 2 of 4 values differ; first at [1, 0]: got nan, expected 3")
+
+
+def test_dtype_hints_fit_the_kinds_of_the_two_dtypes():
+    def message(got: str, expected: str) -> str:
+        return compare("y", np.zeros(3, dtype=got), np.zeros(3, dtype=expected), 1e-7, 1e-7).message
+
+    assert message("float64", "float32") == ("y: dtype float64, expected float32 "
+                                             "(new arrays default to float64: pass dtype=x.dtype)")
+    assert message("float64", "int64") == ("y: dtype float64, expected int64 "
+                                           "(expected integers (e.g. indices): convert with .astype(np.int64))")
+    assert message("int64", "float32") == "y: dtype int64, expected float32 (integer arithmetic somewhere? compute in x.dtype)"
+    assert message("float32", "float64") == "y: dtype float32, expected float64"
+    assert message("bool", "int64") == "y: dtype bool, expected int64"
+
+
 @pytest.mark.parametrize(
     ("code", "line"),
     [

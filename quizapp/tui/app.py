@@ -114,7 +114,9 @@ class QuizApp(App[None]):
         catalog = load_catalog([d for d in self.collection.content_dirs if d.exists()])
         exercise = catalog.get(exercise_id)
         if exercise is None:
-            self.notify(f"No exercise named {exercise_id!r}.", severity="error")
+            from quizapp.core.untrusted import visible
+
+            self.notify(visible(f"No exercise named {exercise_id!r}."), severity="error", markup=False)
             return
         self.push_screen(ExerciseScreen(exercise))
 

@@ -1,15 +1,18 @@
-"""Card text → Rich renderables: paragraphs with Unicode math, `inline code`, **bold**, fenced code."""
+"""Card text → Rich renderables: paragraphs with Unicode math, `inline code`, **bold**, fenced code.
+
+Card text comes from deck files anyone may write: it is built into `Text` (never parsed as
+markup) and its control characters are made visible (`core.untrusted.visible`) on the way in."""
 
 from __future__ import annotations
 
 import re
-
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from quizapp.core.latex import math_spans
+from quizapp.core.untrusted import visible
 
 if TYPE_CHECKING:
     from rich.syntax import Syntax
@@ -23,7 +26,7 @@ def code_block(code: str, lang: str = "python", *, highlight_line: int | None = 
     from rich.syntax import Syntax  # pygments: ~8 ms, paid on the first code card, not at start-up
 
     return Syntax(
-        code.rstrip("\n"),
+        visible(code.rstrip("\n")),
         lang or "text",
         theme=CODE_THEME,
         line_numbers=code.count("\n") > 1 or highlight_line is not None,
@@ -35,6 +38,7 @@ def code_block(code: str, lang: str = "python", *, highlight_line: int | None = 
 
 def inline(text: str, style: str = "") -> Text:
     """One paragraph: math to Unicode, `code` and **bold** styled. Math inside code is left alone."""
+    text = visible(text)
     out = Text(style=style)
     position = 0
     for match in _INLINE.finditer(text):
@@ -63,6 +67,7 @@ def rich_text(text: str | None, style: str = "") -> RenderableType:
     """A card field (Markdown-ish) as a renderable."""
     if not text:
         return Text("")
+    text = visible(text)
     parts: list[RenderableType] = []
     position = 0
     for match in _FENCE.finditer(text):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Group
@@ -17,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
@@ -24,6 +26,7 @@ from textual.widgets import DataTable, Markdown, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from quizapp.core.latex import to_unicode
+from quizapp.core.untrusted import safe_text, visible
 from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.checker import Verdict
 from quizapp.exercises.progress import ExerciseProgress, ExerciseStatus
@@ -36,6 +39,16 @@ AUTOSAVE_DELAY_S = 0.5
 
 
 class ExerciseScreen(Screen[None]):
+    """Everything shown from the exercise file or the learner's run goes through `safe_text`:
+    a check's output is untrusted, and a `[` in it must not be read as markup."""
+
+    @dataclass
+    class CheckFinished(Message, bubble=False):
+        """A check has a verdict: `code` is exactly the text that was checked."""
+
+        code: str
+        verdict: Verdict
+
     BINDINGS = [
         Binding("ctrl+r", "run_check", "Check", id="check", priority=True),
         Binding("escape", "cancel_or_back", "Cancel / back", id="back", priority=True),
@@ -84,7 +97,7 @@ class ExerciseScreen(Screen[None]):
             notice = "Due again: redo it from scratch." + (f" Your last file is kept as {kept.name}." if kept else "")
         self.path = ensure_solution_file(collection.home, self.exercise)
         self._show_title(status)
-        self.query_one("#exercise-prompt", Markdown).update(to_unicode(self.exercise.spec.prompt))
+        self.query_one("#exercise-prompt", Markdown).update(visible(to_unicode(self.exercise.spec.prompt)))
         editor = self.query_one("#exercise-editor", TextArea)
         editor.load_text(self.path.read_text(encoding="utf-8"))
         table = self.query_one("#exercise-results", DataTable)
@@ -98,9 +111,9 @@ class ExerciseScreen(Screen[None]):
         if status is None:
             collection = self.app.collection
             status = ExerciseProgress(collection.db, collection.settings).status(self.exercise.id)
-        self.query_one("#exercise-title", Static).update(
-            Text.assemble((self.exercise.spec.title, "bold"), f"   {self.exercise.id} · {status.label(self.app.clock())}")
-        )
+        self.query_one("#exercise-title", Static).update(Text.assemble(
+            safe_text(self.exercise.spec.title, "bold"), safe_text(f"   {self.exercise.id} · {status.label(self.app.clock())}")
+        ))
 
     # -- editing -----------------------------------------------------------------------------------
 
@@ -139,7 +152,8 @@ class ExerciseScreen(Screen[None]):
         self._save()
         kept = start_over(self.app.collection.home, self.exercise)
         self.query_one("#exercise-editor", TextArea).load_text(self.path.read_text(encoding="utf-8"))
-        self.notify(f"Back to the starter. Your file is kept as {kept.name}." if kept else "Back to the starter.")
+        self.notify(visible(f"Back to the starter. Your file is kept as {kept.name}.") if kept else "Back to the starter.",
+                    markup=False)
 
     def action_show_solution(self) -> None:
         """The model solution, once the exercise has been passed (no spoilers before)."""
@@ -174,7 +188,7 @@ class ExerciseScreen(Screen[None]):
         left = len(hints) - self.hints_shown
         if left:
             lines.append(f"({left} hint{'s' if left > 1 else ''} left: ctrl+t)")
-        widget.update("\n".join(lines))
+        widget.update(safe_text("\n".join(lines)))
 
     # -- checking ----------------------------------------------------------------------------------
 
@@ -190,24 +204,29 @@ class ExerciseScreen(Screen[None]):
         self._check(code)
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
-    def _check(self, code: str) -> Verdict:
-        return self.app.checker.check(self.exercise, code, str(self.path), self.app.device)
+    def _check(self, code: str) -> None:
+        verdict = self.app.checker.check(self.exercise, code, str(self.path), self.app.device)
+        self.post_message(self.CheckFinished(code, verdict))  # thread-safe; it carries what ran
 
     @on(Worker.StateChanged)
-    def _check_done(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "check" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+    def _check_failed(self, event: Worker.StateChanged) -> None:
+        """The worker raised: quizapp's own fault, shown on the status line; the screen carries on."""
+        if event.worker.group != "check" or event.state != WorkerState.ERROR:
             return
         self.running = False
         self.query_one("#exercise-results", DataTable).loading = False
-        if event.state == WorkerState.ERROR:
-            self._set_status(f"The check could not run: {event.worker.error}")
-            return
-        verdict = event.worker.result
+        self._set_status(f"The check could not run: {event.worker.error}")
+
+    @on(CheckFinished)
+    def _check_finished(self, event: CheckFinished) -> None:
+        self.running = False
+        self.query_one("#exercise-results", DataTable).loading = False
+        verdict = event.verdict
         self.show_verdict(verdict)
         if not verdict.cancelled and not verdict.exercise_broken:
             collection = self.app.collection
             rating = ExerciseProgress(collection.db, collection.settings).record(
-                self.exercise.id, self.query_one("#exercise-editor", TextArea).text, verdict, self.app.clock(), "tui"
+                self.exercise.id, event.code, verdict, self.app.clock(), "tui"
             )
             if rating is not None and verdict.passed:
                 self.notify("Passed: it will come back later, to be redone from scratch.")
@@ -219,8 +238,9 @@ class ExerciseScreen(Screen[None]):
         table.clear()
         for case in verdict.cases:
             mark = Text("✓", style="green") if case.passed else Text("✗", style="red")
-            first_line = case.message.splitlines()[0] if case.message else ""
-            table.add_row(mark, case.name, first_line, format_params(case.params), key=case.name)
+            first_line = (visible(case.message).splitlines() or [""])[0]
+            table.add_row(mark, safe_text(case.name), safe_text(first_line), safe_text(format_params(case.params)),
+                          key=case.name)
         self._show_detail(0)
         self._set_status(f"{verdict.summary} · {verdict.duration_s:.2f} s on {verdict.device}")
 
@@ -242,10 +262,11 @@ class ExerciseScreen(Screen[None]):
         if case is not None and not case.passed and case.message != verdict.error:
             parts.append(f"{case.name}: {case.message}")
         if verdict.output.strip():
-            parts.append("Your code printed:\n" + "\n".join(verdict.output.rstrip().splitlines()[-10:]))
+            # visible() first: splitlines() would break at a \r, a form feed or U+2028 and hide them
+            parts.append("Your code printed:\n" + "\n".join(visible(verdict.output).rstrip().splitlines()[-10:]))
         if verdict.isolation:
             parts.append("Sandbox: " + "; ".join(verdict.isolation))
-        widget.update(Text("\n\n".join(parts)))
+        widget.update(safe_text("\n\n".join(parts)))
 
     def action_cancel_or_back(self) -> None:
         if self.running:
@@ -256,7 +277,7 @@ class ExerciseScreen(Screen[None]):
         self.app.leave_screen()
 
     def _set_status(self, message: str) -> None:
-        self.query_one("#exercise-status", Static).update(message)
+        self.query_one("#exercise-status", Static).update(safe_text(message))
 
 
 def _python_if_available() -> str | None:

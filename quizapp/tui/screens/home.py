@@ -13,6 +13,7 @@ from textual.worker import Worker, WorkerState
 
 from quizapp.core.study import StudyFilter, deck_overview
 from quizapp.core.sync import sync_content
+from quizapp.core.untrusted import safe_text
 from quizapp.tui.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class HomeScreen(Screen[None]):
             status = statuses.get(exercise_id)
             label = status.label(now) if status else "new"
             due += status is not None and status.ever_passed and status.is_due(now)
-            table.add_row(exercise.spec.title, label, key=exercise_id)
+            table.add_row(safe_text(exercise.spec.title), label, key=exercise_id)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         count = len(self.catalog.exercises)
@@ -110,7 +111,7 @@ class HomeScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         for row in rows:
-            table.add_row(row["title"], row["new"], row["learning"], row["due"], row["total"], key=row["id"])
+            table.add_row(safe_text(row["title"]), row["new"], row["learning"], row["due"], row["total"], key=row["id"])
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         due = sum(r["due"] + r["learning"] for r in rows)
@@ -134,7 +135,7 @@ class HomeScreen(Screen[None]):
         lines += [f"  {p}" for p in report.problems[:5]]
         if len(report.problems) > 5:
             lines.append(f"  … and {len(report.problems) - 5} more")
-        widget.update("\n".join(lines))
+        widget.update(safe_text("\n".join(lines)))  # file names and what the files say
 
     @on(DataTable.RowSelected, "#decks")
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -17,6 +17,7 @@ from textual_plotext import PlotextPlot
 
 from quizapp import locations
 from quizapp.core.study import StudyFilter
+from quizapp.core.untrusted import safe_text
 from quizapp.tui.keybar import KeyBar
 
 HEAT_COLOURS = ["grey23", "dark_green", "green4", "green3", "bright_green"]
@@ -79,7 +80,8 @@ class StatsScreen(Screen[None]):
             return
         self.query_one("#stats-area").loading = False
         if event.state == WorkerState.ERROR:
-            self.query_one("#stats-summary", Static).update(f"The stats could not be computed: {event.worker.error}")
+            message = f"The stats could not be computed: {event.worker.error}"
+            self.query_one("#stats-summary", Static).update(safe_text(message))
             return
         self.figures = event.worker.result
         self.show(self.figures)
@@ -141,28 +143,29 @@ class StatsScreen(Screen[None]):
         table.clear(columns=True)
         table.add_columns("Deck", "Reviews", "Retention")
         for deck in retention["by_deck"]:
-            table.add_row(deck["title"], deck["reviews"], _percent(deck["retention"]))
+            table.add_row(safe_text(deck["title"]), deck["reviews"], _percent(deck["retention"]))
 
     def _fill_hardest(self, hardest: dict) -> None:
         table = self.query_one("#hardest-table", DataTable)
         table.clear(columns=True)
         table.add_columns("Card", "Deck", "Lapses", "Reviews", "Difficulty", "", "Asks")
         for card in hardest["cards"]:
-            table.add_row(card["card_id"], card["deck"], card["lapses"], card["reps"], card["difficulty"],
-                          "leech" if card["leech"] else "", card["prompt"], key=card["card_id"])
+            table.add_row(safe_text(card["card_id"]), safe_text(card["deck"]), card["lapses"], card["reps"],
+                          card["difficulty"], "leech" if card["leech"] else "", safe_text(card["prompt"]),
+                          key=card["card_id"])
 
     def _fill_exercises(self, exercises: dict) -> None:
         table = self.query_one("#exercises-table", DataTable)
         table.clear(columns=True)
         table.add_columns("Exercise", "Attempts", "Passed", "Pass rate", "Attempts to first pass", "Minutes to first pass")
         for row in exercises["per_exercise"]:
-            table.add_row(row["exercise"], row["attempts"], row["passed"], _percent(row["pass_rate"]),
+            table.add_row(safe_text(row["exercise"]), row["attempts"], row["passed"], _percent(row["pass_rate"]),
                           _or_dash(row["attempts_to_first_pass"]), _or_dash(row["minutes_to_first_pass"]))
         failing = exercises["failing_cases"]
-        self.query_one("#failing-cases", Static).update(
+        self.query_one("#failing-cases", Static).update(safe_text(
             "Cases that fail most: " + ", ".join(f"{f['exercise']} · {f['case']} ({f['failures']}×)" for f in failing)
             if failing else ("No exercise attempts yet: `e` on the home screen." if not exercises["attempts"] else "")
-        )
+        ))
 
     def action_study_hardest(self) -> None:
         cards = self.figures["hardest"]["cards"] if self.figures else []

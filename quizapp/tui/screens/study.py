@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 
 from quizapp.core import answers, cloze
 from quizapp.core.study import StudyCardRow, StudyFilter, StudySession
+from quizapp.core.untrusted import safe_text, visible
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.render import code_block, inline, rich_text
 
@@ -122,7 +123,7 @@ class StudyScreen(Screen[None]):
 
     def _front(self, card: StudyCardRow) -> Group:
         data = card.data
-        header = Text(f"{card.deck} · {card.kind}" + (" · new" if card.state == 0 else ""), style="dim")
+        header = safe_text(f"{card.deck} · {card.kind}" + (" · new" if card.state == 0 else ""), style="dim")
         if card.kind in ("basic", "reverse"):
             body = [rich_text(data["front"])]
         elif card.kind == "cloze":
@@ -161,10 +162,10 @@ class StudyScreen(Screen[None]):
         elif card.kind == "type":
             typed = self.query_one("#typed", Input).value
             if not self.correct:
-                parts.append(Text.assemble("You typed: ", (typed or "(nothing)", "red")))
+                parts.append(Text.assemble("You typed: ", (visible(typed) or "(nothing)", "red")))
             parts.append(Text.assemble("Answer: ", inline(data["answers"][0])))
             if len(data["answers"]) > 1:
-                parts.append(Text("Also accepted: " + " · ".join(data["answers"][1:]), style="dim"))
+                parts.append(safe_text("Also accepted: " + " · ".join(data["answers"][1:]), style="dim"))
             if data.get("explain"):
                 parts.append(rich_text(data["explain"]))
         elif card.kind == "bug":
@@ -177,13 +178,13 @@ class StudyScreen(Screen[None]):
         else:  # output
             typed = self.query_one("#typed", Input).value
             if not self.correct:
-                parts.append(Text.assemble("You typed: ", (typed or "(nothing)", "red")))
+                parts.append(Text.assemble("You typed: ", (visible(typed) or "(nothing)", "red")))
             parts.append(Text("It prints:", style="bold"))
-            parts.append(Text(data["output"], style="#e6db74"))
+            parts.append(safe_text(data["output"], style="#e6db74"))
             if data.get("explain"):
                 parts.append(rich_text(data["explain"]))
         if data.get("source"):
-            parts.append(Text(f"source: {data['source']}", style="dim"))
+            parts.append(safe_text(f"source: {data['source']}", style="dim"))
         return Group(Text("─" * 40, style="dim"), *parts)
 
     def _scope(self) -> str:
@@ -199,7 +200,7 @@ class StudyScreen(Screen[None]):
         counts = self.session.counts(self.app.clock())
         scope = self._scope()
         progress = Text.assemble(
-            (scope, "bold"), "   ",
+            (visible(scope), "bold"), "   ",
             ("New ", "dim"), (str(counts.new), "bold blue"), ("  Learning ", "dim"),
             (str(counts.learning), "bold red"), ("  Review ", "dim"), (str(counts.review), "bold green"),
             ("   left today ", "dim"), str(counts.total), ("  · done ", "dim"), str(self.session.tally.done),
