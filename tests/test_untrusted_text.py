@@ -228,6 +228,12 @@ def test_check_json_is_strict_ascii_json_even_for_infinite_errors(tmp_path: Path
     loss = verdict["cases"][0]
     assert not loss["passed"] and "values differ" in loss["message"]
     assert loss["max_abs_err"] is None and loss["max_abs_err_reason"].startswith("infinite")
+    # The attempt stored for stats is the same strict JSON.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "home" / "quizapp.db") as db:
+        stored = db.execute("select verdict from exercise_attempts").fetchone()[0]
+    assert strict_loads(stored)["cases"][0]["max_abs_err"] is None
 
 
 def test_watch_output_and_messages_are_neutralised(tmp_path: Path):

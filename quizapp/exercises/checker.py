@@ -64,7 +64,7 @@ class Verdict:
         passed = sum(case.passed for case in self.cases)
         if self.passed:
             return f"all {len(self.cases)} cases pass"
-        headline = self.error.splitlines()[0] if self.error else "some cases fail"
+        headline = self.error.split("\n", 1)[0] if self.error else "some cases fail"
         return f"{passed}/{len(self.cases)} cases pass — {headline}" if self.cases else headline
 
     def to_json(self) -> dict:

@@ -8,7 +8,6 @@ and the pass that follows them today does not count as remembering it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -64,6 +63,8 @@ class ExerciseProgress:
 
     def record(self, exercise_id: str, code: str, verdict: Verdict, now: datetime, via: str) -> int | None:
         """Store the attempt; when the exercise is due, grade it. Returns the rating given, if any."""
+        from quizapp.exercises.report import verdict_json  # the checker's modules: not on the home screen's path
+
         with write_transaction(self.db):
             before = self._schedule_row(exercise_id)
             rating = None
@@ -80,7 +81,7 @@ class ExerciseProgress:
             self.db["exercise_attempts"].insert(
                 {"exercise_id": exercise_id, "at": now.timestamp(), "code": code, "passed": int(verdict.passed),
                  "cases_passed": sum(case.passed for case in verdict.cases), "cases_total": len(verdict.cases),
-                 "verdict": json.dumps(verdict.to_json()), "duration_s": verdict.duration_s, "device": verdict.device,
+                 "verdict": verdict_json(verdict), "duration_s": verdict.duration_s, "device": verdict.device,
                  "via": via, "rating": int(rating) if rating else None}
             )
         return int(rating) if rating else None
