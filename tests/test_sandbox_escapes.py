@@ -56,6 +56,11 @@ def require(layer: str, verdict) -> None:  # noqa: ANN001
         pytest.skip(f"{layer}: not available on this machine ({'; '.join(missing) or 'not applied'})")
 
 
+def require_before(layer: str, checker: Checker, exercise) -> None:  # noqa: ANN001
+    """`require`, learnt from a harmless check first: for attacks that would do harm where the layer is missing."""
+    require(layer, checker.check(exercise, GOOD_SMOOTH_L1, "good.py"))
+
+
 def descendants(pid: int) -> list[int]:
     """pid and every process below it, from /proc (children lists, Linux ≥ 3.5)."""
     found = [pid]
@@ -106,6 +111,7 @@ def outsider():
 # -- 1. signals ------------------------------------------------------------------------------------
 
 def test_no_signal_reaches_a_process_outside_the_check(any_checker, tight_exercise, outsider):
+    require_before("seccomp", any_checker, tight_exercise)  # the layer that refuses them even without a PID namespace
     attempts = {
         "kill": f"os.kill({outsider.pid}, signal.SIGTERM)",
         "probe": f"os.kill({outsider.pid}, 0)",
@@ -122,11 +128,10 @@ def test_no_signal_reaches_a_process_outside_the_check(any_checker, tight_exerci
     message = verdict.cases[0].message
     for name in attempts:
         assert f"('{name}', " in message, (name, message)
-    require("seccomp", verdict)  # the layer that refuses these even without a PID namespace
 
 
 def test_the_check_cannot_stop_or_kill_its_host(any_checker, tight_exercise):
-    any_checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")
+    require_before("seccomp", any_checker, tight_exercise)
     host = any_checker.host.pid
     body = ("import os, signal\nfor victim in {os.getppid(), 1}:\n    for sig in (signal.SIGSTOP, signal.SIGKILL):\n"
             "        try:\n            os.kill(victim, sig)\n        except OSError:\n            pass")
@@ -219,8 +224,9 @@ def test_a_stopped_host_is_killed_at_the_clients_deadline_with_its_check(any_che
     assert wait_until(lambda: not any(running(pid) for pid in tree), 5), "a process of the check outlived it"
 
 
-def test_a_check_cannot_clear_its_parent_death_signal_and_dies_with_a_killed_cli(tmp_path: Path):
+def test_a_check_cannot_clear_its_parent_death_signal_and_dies_with_a_killed_cli(checker, tight_exercise, tmp_path: Path):
     """The CLI killed mid-check (kill -9): its host and the check end with it, whatever the check tried."""
+    require_before("seccomp", checker, tight_exercise)
     code = hostile("import ctypes, time\n"
                    "if ctypes.CDLL(None, use_errno=True).prctl(1, 0, 0, 0, 0) == 0:\n"
                    "    print('cleared')\n"
