@@ -182,28 +182,43 @@ def test_the_work_dir_has_a_total_size_cap(any_checker, tight_exercise):
     assert "No space left on device" in told or "wrote more than 64 MiB" in told, told
 
 
-def test_a_killed_host_leaves_no_work_dir_behind(tight_exercise):
-    """The fallback's work dirs are on disk: one left by a killed host goes when the next host starts."""
+KILLED_CLIENT = """
+import sys
+from pathlib import Path
+from quizapp.exercises.catalog import load_exercise_file
+from quizapp.exercises.checker import Checker
+from quizapp.exercises.sandbox.client import SandboxHost
+exercise, _ = load_exercise_file(Path(sys.argv[1]))
+Checker(SandboxHost(all_namespaces=False)).check(exercise, open(sys.argv[2]).read(), "slow.py")
+"""
+
+
+def test_a_killed_client_leaves_nothing_behind_after_the_next_start(tight_exercise, tmp_path: Path):
+    """In the fallback the work dirs are on disk: a client killed mid-check (kill -9) leaves them,
+    and the next host to start removes them."""
+    slow = tmp_path / "slow.py"
+    slow.write_text(hostile(SLOW))
+    killed = subprocess.Popen([sys.executable, "-c", KILLED_CLIENT, str(tight_exercise.path), str(slow)])
+    try:
+        assert wait_until(lambda: _has_forked_check(killed.pid), 60)
+        left = _roots_of(killed.pid)
+        assert left and any(root.glob("check-*/in") for root in left)
+    finally:
+        killed.kill()
+        killed.wait()
+    assert all(root.exists() for root in left)
+    checker = Checker(SandboxHost(all_namespaces=False))
+    try:
+        assert checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py").passed
+    finally:
+        checker.close()
+    assert not any(root.exists() for root in left)
+
+
+def _roots_of(pid: int) -> list[Path]:
     import tempfile
 
-    root = Path(tempfile.gettempdir()) / f"quizapp-checks-{os.getuid()}"
-    first = Checker(SandboxHost(all_namespaces=False))
-    try:
-        worker, _results = in_background(first, tight_exercise, hostile(SLOW))
-        assert wait_until(lambda: _has_forked_check(first.host.pid), 10)
-        left = [path for path in root.glob(f"check-{first.host.pid}-*")]
-        assert left
-        os.killpg(first.host.pid, signal.SIGKILL)
-        worker.join(10)
-    finally:
-        first.close()
-    assert all(path.exists() for path in left)  # killed before it could clean up
-    second = Checker(SandboxHost(all_namespaces=False))
-    try:
-        assert second.check(tight_exercise, GOOD_SMOOTH_L1, "good.py").passed
-    finally:
-        second.close()
-    assert not any(path.exists() for path in left)
+    return list(Path(tempfile.gettempdir()).glob(f"{client.ROOT_PREFIX}{pid}-*"))
 
 
 # -- 3. outliving the check ------------------------------------------------------------------------
@@ -243,6 +258,14 @@ def test_a_check_cannot_clear_its_parent_death_signal_and_dies_with_a_killed_cli
         cli.kill()
         cli.wait()
         assert wait_until(lambda: not any(running(pid) for pid in tree), 5), "the check outlived its CLI"
+        # Its work dir was a tmpfs in the host's namespace, gone with it; the empty folder it was
+        # mounted on goes when the next host starts.
+        left = _roots_of(cli.pid)
+        assert all(not any(root.iterdir()) for root in left)
+        fresh = SandboxHost()
+        fresh.start()
+        fresh.close()
+        assert not any(root.exists() for root in left)
     finally:
         cli.kill()
         cli.wait()

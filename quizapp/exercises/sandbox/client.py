@@ -13,10 +13,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from quizapp.exercises.sandbox import wire
 
@@ -27,6 +29,7 @@ GRACE_S = 2.0
 CANCEL_S = 1.0
 """How long a cancelled check may take to end before its host is killed."""
 READY_S = 60.0
+ROOT_PREFIX = "quizapp-sandbox-"
 
 UNSHARE_FLAGS = ("--user", "--map-root-user", "--net", "--pid", "--mount", "--fork", "--kill-child", "--mount-proc")
 
@@ -88,6 +91,8 @@ class SandboxHost:
         self._ready = False
         self._write_lock = threading.Lock()
         self._cancelled_at: float | None = None
+        self._root: str | None = None
+        """The folder the host's work dirs live in (or, in its own mount namespace, are mounted on)."""
         self._launch: list[str] = []
         self.isolation: list[str] = []
         """The layers the host applies to every check (each child adds its own)."""
@@ -103,8 +108,11 @@ class SandboxHost:
         prefix, network = launch_prefix(self.all_namespaces)
         self._launch = [network, "python -I, a scrubbed environment"]
         self.isolation = list(self._launch)
+        _remove_stale_roots()
+        self._remove_root()  # a host that ended by itself left its folder
+        self._root = tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-")
         self._process = subprocess.Popen(
-            [*prefix, sys.executable, "-I", "-m", "quizapp.exercises.sandbox.host"],
+            [*prefix, sys.executable, "-I", "-m", "quizapp.exercises.sandbox.host", self._root],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
             env=_host_environment(), start_new_session=True, cwd="/",
         )
@@ -163,6 +171,7 @@ class SandboxHost:
             self._kill()
         finally:
             _close_streams(process)
+            self._remove_root()
 
     def _next(self, deadline: float, records: list[wire.Frame]) -> wire.Frame | None:
         """The host's next frame; None when the deadline passes or a cancel goes unanswered."""
@@ -208,8 +217,14 @@ class SandboxHost:
             pass
         process.kill()
         process.wait()
+        self._remove_root()
         if not keep_streams:
             _close_streams(process)
+
+    def _remove_root(self) -> None:
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = None
 
     def _write(self, data: bytes) -> None:
         assert self._process is not None and self._process.stdin is not None
@@ -221,6 +236,24 @@ class SandboxHost:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _remove_stale_roots() -> None:
+    """Work-dir folders of clients that were killed before they could remove them."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{ROOT_PREFIX}*-*"):
+        owner = folder.name[len(ROOT_PREFIX):].partition("-")[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive, and not ours to clean up after
+        return True
+    return True
 
 
 def _close_streams(process: subprocess.Popen[bytes]) -> None:

@@ -3,9 +3,10 @@
 Where the machine allows it the client starts the host as PID 1 of its own user, PID, mount and
 network namespaces (`unshare`): a check can then see and signal no process outside, and everything
 it leaves behind dies with the host. Each check gets a work dir on a fresh tmpfs of a fixed size,
-mounted in the host's private mount namespace and unmounted afterwards, so nothing is left on disk
-even when the host is killed. Elsewhere the work dir is on disk, watched for size, removed after the
-check, and stale ones are removed when the next host starts.
+mounted in the host's private mount namespace on an empty folder the client made (the first
+argument) and unmounted afterwards, so nothing is ever written to disk. Elsewhere the work dir is a
+folder on disk inside that one, watched for size and removed after the check; the client removes
+its folder when it closes, and the folders of clients that were killed when the next one starts.
 
 Protocol (frames, see `wire.py`): the host says {"ready": ...} once; a request is
 {"check": request, "inputs": [[case, name], ...]} with each input's `.npy` bytes as blobs. The host
@@ -44,7 +45,7 @@ _MNT_DETACH = 2
 
 def main() -> None:
     confine.not_dumpable()
-    workspace = _Workspace()
+    workspace = _Workspace(Path(sys.argv[1]))
     _send({"ready": True, "pid": os.getpid(), "isolation": [workspace.describe(), _process_label()]})
     reader = wire.FrameReader(sys.stdin.fileno())
     while True:
@@ -200,19 +201,16 @@ class _Check:
 
 
 class _Workspace:
-    """Where checks' work dirs live: a size-capped tmpfs per check, or a folder on disk."""
+    """Where a check's work dir lives: a size-capped tmpfs mounted on `root` for each check (seen only
+    in the host's own mount namespace), or a folder made inside `root` on disk. `root` is an empty
+    folder the client made and removes."""
 
-    def __init__(self) -> None:
-        self.in_memory = _mount_tmpfs("/tmp", 1)  # hides the real /tmp from the host and its checks
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.in_memory = _mount_tmpfs(str(root), 1) and _libc.umount2(str(root).encode(), _MNT_DETACH) == 0
         self.cap_bytes = 0
         self.current: Path | None = None
         self._next_look = 0.0
-        if self.in_memory:
-            self.root = Path("/tmp")
-        else:
-            self.root = Path(tempfile.gettempdir()) / f"quizapp-checks-{os.getuid()}"
-            self.root.mkdir(mode=0o700, exist_ok=True)
-            _remove_stale(self.root)
 
     def describe(self) -> str:
         if self.in_memory:
@@ -225,12 +223,11 @@ class _Workspace:
         inputs_bytes = sum(len(blob) for blob in blobs)
         self.cap_bytes = inputs_bytes + (WORK_DIR_MB << 20)
         if self.in_memory:
-            workdir = self.root / "check"
-            workdir.mkdir(exist_ok=True)
+            workdir = self.root
             if not _mount_tmpfs(str(workdir), (self.cap_bytes >> 20) + 1):
                 raise OSError("could not mount the check's work dir")
         else:
-            workdir = Path(tempfile.mkdtemp(prefix=f"check-{os.getpid()}-", dir=self.root))
+            workdir = Path(tempfile.mkdtemp(prefix="check-", dir=self.root))
         self.current = workdir
         try:
             for (case, name), blob in zip(inputs, blobs):
@@ -268,27 +265,9 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def _mount_tmpfs(target: str, size_mb: int) -> bool:
     """A tmpfs of `size_mb` at `target`; possible only in a mount namespace the host owns."""
     if os.getpid() != 1 or not hasattr(_libc, "mount"):
-        return False  # no namespaces of our own: never mount over the learner's real /tmp
+        return False  # no namespaces of our own: never mount anything in the learner's view
     options = f"size={size_mb}m,mode=0700,nr_inodes=20000".encode()
     return _libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, options) == 0
-
-
-def _remove_stale(root: Path) -> None:
-    """Work dirs of hosts that were killed before they could clean up."""
-    for folder in root.glob("check-*-*"):
-        owner = folder.name.split("-")[1]
-        if owner.isdigit() and not _alive(int(owner)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _exit_watch(pid: int) -> int | None:
