@@ -16,6 +16,7 @@ from fsrs import Card, Rating, Scheduler, State
 from quizapp.config import Settings
 from quizapp.core.clock import day_bounds, from_epoch, study_day
 from quizapp.core.db import write_transaction
+from quizapp.core.scheduling import answer
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -201,18 +202,16 @@ class StudySession:
     def preview(self, card_id: str, now: datetime) -> dict[int, timedelta]:
         """The interval each grade would give (without fuzz, as Anki shows it)."""
         card = fsrs_card(self._schedule_row(card_id), now)
-        return {
-            rating.value: self.preview_scheduler.review_card(card, rating, review_datetime=now)[0].due - now
-            for rating in Rating
-        }
+        hour = self.settings.day_starts_at_hour
+        return {rating.value: answer(self.preview_scheduler, card, rating, now, day_starts_at_hour=hour).due - now
+                for rating in Rating}
 
     def rate(self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None) -> None:
         """Grade a card and commit it, together with its review-log row."""
         with write_transaction(self.db):
             before = self._schedule_row(card_id)
-            card, _log = self.scheduler.review_card(
-                fsrs_card(before, now), Rating(rating), review_datetime=now
-            )
+            card = answer(self.scheduler, fsrs_card(before, now), Rating(rating), now,
+                          day_starts_at_hour=self.settings.day_starts_at_hour)
             after = {
                 "state": int(card.state),
                 "step": card.step,

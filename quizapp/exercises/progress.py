@@ -17,6 +17,7 @@ from fsrs import Rating, Scheduler
 from quizapp.config import Settings
 from quizapp.core.clock import from_epoch
 from quizapp.core.db import write_transaction
+from quizapp.core.scheduling import answer
 from quizapp.core.study import NEW, SCHEDULE_COLUMNS, fsrs_card
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class ExerciseStatus:
 class ExerciseProgress:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
+        self.day_starts_at_hour = settings.day_starts_at_hour
         # An exercise takes minutes, so no same-day learning steps: a first pass sends it away for
         # days, a fail brings it back tomorrow. Checks on the same day are practice.
         self.scheduler = Scheduler(
@@ -70,7 +72,8 @@ class ExerciseProgress:
             rating = None
             if before["state"] == NEW or before["due"] is None or before["due"] <= now.timestamp():
                 rating = Rating.Good if verdict.passed else Rating.Again
-                card, _log = self.scheduler.review_card(fsrs_card(before, now), rating, review_datetime=now)
+                card = answer(self.scheduler, fsrs_card(before, now), rating, now,
+                              day_starts_at_hour=self.day_starts_at_hour)
                 lapse = rating == Rating.Again and before["state"] == 2
                 self.db["exercise_schedule"].upsert(
                     {"exercise_id": exercise_id, "state": int(card.state), "step": card.step,

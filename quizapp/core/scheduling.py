@@ -1,0 +1,65 @@
+"""One answer scheduled as Anki schedules it: FSRS (the `fsrs` package) plus Anki's own rules.
+
+py-fsrs alone differs from Anki in two ways that cost the learner reviews
+(`tests/test_scheduling.py` replays Anki's own answers to hold quizapp to it):
+- Elapsed time. py-fsrs counts whole 24-hour periods since the last review; Anki counts the study
+  days crossed (with the day rollover). A card reviewed at 17:03 and again the next day at 16:36 is
+  one day later for Anki (long-term memory update, a longer interval) and zero for py-fsrs (the
+  same-day short-term update). `answer` hands py-fsrs a last-review time exactly that many days
+  back, so every formula sees study days.
+- Order of the grade buttons. Anki keeps Good at least a day past Hard and Easy a day past Good,
+  also when Easy graduates a card from its learning steps (then past Good's FSRS interval).
+Difficulty is kept to 3 decimals after each answer, as Anki stores it.
+Cards and exercises are both scheduled through here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fsrs import Card, Rating, Scheduler, State
+
+from quizapp.core.clock import study_day
+
+
+def answer(scheduler: Scheduler, card: Card, rating: Rating, now: datetime, *, day_starts_at_hour: int) -> Card:
+    """The card after `rating` at `now`; `card.last_review` is when it was really last answered."""
+    card = in_study_days(card, now, day_starts_at_hour)
+    after = scheduler.review_card(card, rating, review_datetime=now)[0]
+    if after.state == State.Review and rating in (Rating.Good, Rating.Easy):
+        floor = _fewest_days(scheduler, card, rating, now, day_starts_at_hour)
+        days = _days_until(after.due, now, day_starts_at_hour)
+        if days < floor:
+            after.due += timedelta(days=floor - days)
+    after.last_review = now
+    if after.difficulty is not None:
+        after.difficulty = round(after.difficulty, 3)
+    return after
+
+
+def in_study_days(card: Card, now: datetime, day_starts_at_hour: int) -> Card:
+    """A copy whose last review lies exactly as many days before `now` as study days were crossed."""
+    if card.last_review is None:
+        return card
+    crossed = study_day(now.timestamp(), day_starts_at_hour) - study_day(card.last_review.timestamp(), day_starts_at_hour)
+    return Card(card_id=card.card_id, state=card.state, step=card.step, stability=card.stability,
+                difficulty=card.difficulty, due=card.due, last_review=now - timedelta(days=max(crossed, 0)))
+
+
+def _fewest_days(scheduler: Scheduler, card: Card, rating: Rating, now: datetime, day_starts_at_hour: int) -> int:
+    """The shortest interval `rating` may give: a day more than the grade below it gives."""
+    below = Rating(rating - 1)
+    outcome = scheduler.review_card(card, below, review_datetime=now)[0]
+    if outcome.state == State.Review:
+        days = _days_until(outcome.due, now, day_starts_at_hour)
+        if below == Rating.Good:
+            days = max(days, _fewest_days(scheduler, card, below, now, day_starts_at_hour))
+        return days + 1
+    if rating == Rating.Easy:
+        # Good keeps the card in its steps: Easy still goes past what Good's memory state would give.
+        return max(scheduler._next_interval(stability=outcome.stability), 1) + 1  # noqa: SLF001 - py-fsrs 6's formula
+    return 1
+
+
+def _days_until(due: datetime, now: datetime, day_starts_at_hour: int) -> int:
+    return study_day(due.timestamp(), day_starts_at_hour) - study_day(now.timestamp(), day_starts_at_hour)
