@@ -163,6 +163,37 @@ def stats(ctx: click.Context, as_json: bool, content: tuple[Path, ...]) -> None:
 
 
 @cli.command()
+@click.option("--dry-run", is_flag=True, help="Fit and report, but save nothing.")
+@click.pass_context
+def optimize(ctx: click.Context, dry_run: bool) -> None:
+    """Fit the FSRS parameters to your own review log, and suggest a desired retention.
+
+    Shows log loss and RMSE(bins) of the parameters in use and of the fitted ones on a time-series
+    split (fit on the past, judged on what came next); the fitted ones are saved and used from
+    then on only if they are better. Cards and exercises are fitted separately, each once its log
+    has 400 reviews a study day or more after the previous one (exercises without a fit of their
+    own use the cards'). Also prints the desired retention that minimises your study time per card
+    remembered; `desired_retention` in config.toml is never changed for you.
+
+    Exit status 0, also when the log is still too short to fit (the message says so); 2 on a bad
+    config file.
+    """
+    from quizapp import locations
+    from quizapp.core.clock import utc_now
+    from quizapp.core.optimize import optimize as optimize_log
+    from quizapp.core.optimize import report_lines
+
+    collection = _open_collection(ctx)
+    try:
+        report = optimize_log(collection.db, collection.settings, utc_now(), dry_run=dry_run,
+                              progress=lambda message: click.echo(message, err=True))
+        for line in report_lines(report, str(locations.config_path(collection.home))):
+            click.echo(line)
+    finally:
+        collection.close()
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:

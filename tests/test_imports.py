@@ -23,7 +23,7 @@ collection = Collection.open(Path(sys.argv[1]), [Path(sys.argv[2])])
 from quizapp.core.clock import utc_now
 deck_overview(collection.db, collection.settings, utc_now())
 StudySession(collection.db, collection.settings).next_card(utc_now())
-heavy = sorted(m for m in ("torch", "pandas", "numpy") if m in sys.modules)
+heavy = sorted(m for m in ("torch", "pandas", "numpy", "fsrs_rs_python") if m in sys.modules)
 print(",".join(heavy) or "none")
 """
 

@@ -137,3 +137,25 @@ def m004_review_stats(db: Database) -> None:
         "create index reviews_by_day on reviews(day, deck, state_before, rating, duration_ms)"
         " where undone_at is null"
     )
+
+
+@MIGRATIONS()
+def m005_fsrs_parameters(db: Database) -> None:
+    # FSRS parameters fitted to the learner's own log by `quizapp optimize`, one row per fit kept
+    # (append-only, like the review log): the newest row of a scope is the one in use.
+    db["fsrs_parameters"].create(
+        {
+            "id": int,
+            "scope": str,  # "cards" or "exercises": each is fitted to its own log
+            "parameters": str,  # JSON list of the 21 FSRS-6 parameters
+            "fitted_at": float,  # epoch seconds, UTC
+            "reviews": int,  # training items: reviews at least one study day after the previous one
+            "log_loss_before": float,  # the FSRS defaults, on a time-series split of that log
+            "rmse_bins_before": float,
+            "log_loss_after": float,  # these parameters' fits on the same split
+            "rmse_bins_after": float,
+        },
+        pk="id",
+        not_null={"scope", "parameters", "fitted_at", "reviews"},
+    )
+    db["fsrs_parameters"].create_index(["scope", "fitted_at"], index_name="fsrs_parameters_by_scope")

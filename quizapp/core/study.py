@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fsrs import Card, Rating, Scheduler, State
@@ -16,6 +17,7 @@ from fsrs import Card, Rating, Scheduler, State
 from quizapp.config import Settings
 from quizapp.core.clock import day_bounds, from_epoch, study_day
 from quizapp.core.db import write_transaction
+from quizapp.core.parameters import CARDS, parameters_in_use
 from quizapp.core.scheduling import answer
 
 if TYPE_CHECKING:
@@ -91,8 +93,12 @@ class SessionTally:
         return sum(self.ratings.values())
 
 
-def make_scheduler(settings: Settings, *, fuzz: bool | None = None) -> Scheduler:
+def make_scheduler(
+    settings: Settings, *, fuzz: bool | None = None, parameters: Sequence[float] | None = None
+) -> Scheduler:
+    """`parameters`: FSRS parameters fitted to the learner (`quizapp optimize`); None for the defaults."""
     return Scheduler(
+        **({} if parameters is None else {"parameters": tuple(parameters)}),
         desired_retention=settings.desired_retention,
         learning_steps=settings.learning_steps,
         relearning_steps=settings.relearning_steps,
@@ -119,8 +125,9 @@ class StudySession:
         self.db = db
         self.settings = settings
         self.filter = study_filter
-        self.scheduler = make_scheduler(settings)
-        self.preview_scheduler = make_scheduler(settings, fuzz=False)
+        parameters = parameters_in_use(db, CARDS)
+        self.scheduler = make_scheduler(settings, parameters=parameters)
+        self.preview_scheduler = make_scheduler(settings, fuzz=False, parameters=parameters)
         self.session_new_limit = new_limit
         self.new_seen = 0
         self.crammed: set[str] = set()

@@ -17,6 +17,7 @@ from fsrs import Rating, Scheduler
 from quizapp.config import Settings
 from quizapp.core.clock import from_epoch
 from quizapp.core.db import write_transaction
+from quizapp.core.parameters import EXERCISES, parameters_in_use
 from quizapp.core.scheduling import answer
 from quizapp.core.study import NEW, SCHEDULE_COLUMNS, fsrs_card
 
@@ -55,7 +56,9 @@ class ExerciseProgress:
         self.day_starts_at_hour = settings.day_starts_at_hour
         # An exercise takes minutes, so no same-day learning steps: a first pass sends it away for
         # days, a fail brings it back tomorrow. Checks on the same day are practice.
+        parameters = parameters_in_use(db, EXERCISES)
         self.scheduler = Scheduler(
+            **({} if parameters is None else {"parameters": parameters}),
             desired_retention=settings.desired_retention,
             learning_steps=(),
             relearning_steps=(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from quizapp.config import Settings
@@ -55,7 +55,31 @@ def compute_stats(db: Database, settings: Settings, now: datetime) -> dict:
         "distributions": _distributions(cards),
         "hardest": _hardest(db),
         "exercises": _exercises(db),
+        "parameters": _parameters(db),
     }
+
+
+def _parameters(db: Database) -> dict:
+    """The FSRS parameters each scheduler uses, and when they were fitted (None: the defaults)."""
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    from quizapp.core.parameters import CARDS, EXERCISES, stored_parameters
+
+    cards = stored_parameters(db, CARDS)
+    own = stored_parameters(db, EXERCISES)
+    figures = {}
+    for scope, fit, source in ((CARDS, cards, "fitted" if cards else "defaults"),
+                               (EXERCISES, own or cards, "fitted" if own else "cards" if cards else "defaults")):
+        figures[scope] = {
+            "source": source,
+            "parameters": list(fit.parameters) if fit else list(DEFAULT_PARAMETERS),
+            "fitted_at": datetime.fromtimestamp(fit.fitted_at, timezone.utc).isoformat(timespec="seconds")
+            if fit else None,
+            "reviews": fit.reviews if fit else None,
+            "before": {"log_loss": fit.log_loss_before, "rmse_bins": fit.rmse_bins_before} if fit else None,
+            "after": {"log_loss": fit.log_loss_after, "rmse_bins": fit.rmse_bins_after} if fit else None,
+        }
+    return figures
 
 
 def _activity(by_day_deck: pd.DataFrame, today: int) -> dict:

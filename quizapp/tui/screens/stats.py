@@ -38,6 +38,7 @@ class StatsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="stats-area"):
             yield Static("Computing your stats…", id="stats-summary")
+            yield Static(id="stats-parameters")
             yield Static(id="stats-heatmap")
             with Horizontal(classes="stats-row"):
                 yield PlotextPlot(id="forecast-plot")
@@ -88,6 +89,7 @@ class StatsScreen(Screen[None]):
 
     def show(self, figures: dict) -> None:
         self.query_one("#stats-summary", Static).update(_summary(figures))
+        self.query_one("#stats-parameters", Static).update(_parameters(figures["parameters"]))
         self.query_one("#stats-heatmap", Static).update(_heatmap(figures["activity"]["per_day"]))
         self._plot_forecast(figures["forecast"])
         self._plot_retention(figures["retention"])
@@ -194,6 +196,24 @@ def _summary(figures: dict) -> Text:
         ("total ", "bold"), f"{activity['total_reviews']} reviews, {activity['total_hours']:g} h  ·  ",
         ("true retention ", "bold"), f"{_percent(retention['overall'])} (desired {retention['desired']:.0%})",
     )
+
+
+def _parameters(parameters: dict) -> Text:
+    """Which FSRS parameters schedule the cards and the exercises, and when they were fitted."""
+    cards, exercises = parameters["cards"], parameters["exercises"]
+    if cards["source"] == "defaults":
+        text = Text.assemble(("Scheduler ", "bold"), "FSRS default parameters (`quizapp optimize` fits them to "
+                             "your own log once it is long enough)")
+    else:
+        before, after = cards["before"], cards["after"]
+        text = Text.assemble(
+            ("Scheduler ", "bold"), f"FSRS parameters fitted to your log on {cards['fitted_at'][:10]} "
+            f"({cards['reviews']:,} reviews; log loss {before['log_loss']:.4f} → {after['log_loss']:.4f}, "
+            f"RMSE {before['rmse_bins']:.4f} → {after['rmse_bins']:.4f})",
+        )
+    if exercises["source"] == "fitted":
+        text.append(f"  ·  exercises: their own, fitted on {exercises['fitted_at'][:10]}")
+    return text
 
 
 def _heatmap(per_day: list[dict]) -> Text:
