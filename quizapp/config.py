@@ -16,6 +16,12 @@ desired_retention = 0.9
 # How many new cards a day are introduced, over all decks.
 new_cards_per_day = 20
 
+# How many reviews a day are shown at most, over all decks (Anki's default is 200).
+reviews_per_day = 200
+
+# A card forgotten this many times is a leech: it is suspended, with a notice (0: never).
+leech_lapses = 8
+
 # Learning and relearning steps, in minutes, before a card graduates to day-scale intervals.
 learning_steps_minutes = [1, 10]
 relearning_steps_minutes = [10]
@@ -41,6 +47,10 @@ class Settings:
     """Probability of recall on the due date that FSRS aims for."""
     new_cards_per_day: int = 20
     """New cards introduced per study day, over all decks."""
+    reviews_per_day: int = 200
+    """Reviews shown per study day at most, over all decks."""
+    leech_lapses: int = 8
+    """Lapses that make a card a leech, suspended with a notice; 0 turns this off."""
     learning_steps_minutes: tuple[float, ...] = (1, 10)
     relearning_steps_minutes: tuple[float, ...] = (10,)
     maximum_interval_days: int = 36500
@@ -82,7 +92,7 @@ def _checked(path: Path, key: str, value: object) -> object:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.7 <= value <= 0.99:
             raise fail("a number from 0.70 to 0.99")
         return float(value)
-    if key in ("new_cards_per_day", "maximum_interval_days"):
+    if key in ("new_cards_per_day", "reviews_per_day", "leech_lapses", "maximum_interval_days"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise fail("a whole number ≥ 0")
         return value

@@ -1,7 +1,7 @@
 """Scheduling as FSRS says, undo that restores exactly, suspend, bury, limits, day rollover."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from conftest import T0
 from fsrs import Card, Rating, Scheduler, State
@@ -96,7 +96,7 @@ def test_daily_new_limit_and_session_override(collection):
     assert session(collection, Settings(fuzz=False, new_cards_per_day=2)).next_card(T0) is None
     # ...unless the learner asks for more with --new.
     extra = session(collection, Settings(fuzz=False, new_cards_per_day=2), new_limit=3)
-    assert extra.next_card(T0).id == "backbone#rev"
+    assert extra.next_card(T0).id == "wd#c1"  # backbone#rev, its sibling, waits for tomorrow
     assert extra.counts(T0).new == 3
     # A new study day (rollover at 04:00 local) brings a new allowance.
     assert session(collection, Settings(fuzz=False, new_cards_per_day=2)).next_card(T0 + timedelta(days=1)) is not None
@@ -130,3 +130,64 @@ def test_lapses_count_forgotten_review_cards(collection):
     assert stored["lapses"] == 1 and stored["state"] == State.Relearning
     before = json.loads(collection.db.execute("select before from reviews order by id desc limit 1").fetchone()[0])
     assert before["state"] == State.Review
+
+
+def test_siblings_wait_for_the_next_study_day_and_come_back_with_undo(collection):
+    study = session(collection, Settings(fuzz=False))
+    study.rate("backbone", 3, T0)
+    shown_today = set()
+    while (card := study.next_card(T0)) is not None and card.state == 0:
+        shown_today.add(card.id)
+        study.rate(card.id, 3, T0)
+    assert "backbone#rev" not in shown_today  # it would give the answer away
+    assert not {"wd#c1", "wd#c2"} <= shown_today  # one cloze of a note a day
+    tomorrow = session(collection, Settings(fuzz=False))
+    assert "backbone#rev" in {row["id"] for row in collection.db.query(
+        "select id from cards where state = 0 and (buried_until is null or buried_until <= ?)",
+        [(T0 + timedelta(days=1)).timestamp()])}
+    fresh = session(collection, Settings(fuzz=False))
+    fresh.rate("conv-out", 3, T0)
+    assert fresh.next_card(T0) is not None
+    undo = session(collection, Settings(fuzz=False))
+    undo.rate("isin", 3, T0)
+    undo.undo(T0)
+    assert collection.db["cards"].get("isin")["buried_until"] is None
+    assert tomorrow.next_card(T0 + timedelta(days=1)) is not None
+
+
+def test_a_leech_is_suspended_at_the_threshold(collection):
+    study = session(collection, Settings(fuzz=False, leech_lapses=3))
+    now = T0
+    study.rate("conv-out", 3, now)
+    lapses_seen = []
+    for _ in range(10):
+        card = collection.db["cards"].get("conv-out")
+        if card["suspended"]:
+            break
+        now = datetime.fromtimestamp(card["due"], timezone.utc) + timedelta(hours=1)
+        if card["state"] == 2:
+            became_leech = study.rate("conv-out", 1, now)
+            lapses_seen.append((collection.db["cards"].get("conv-out")["lapses"], became_leech))
+        else:
+            study.rate("conv-out", 3, now)
+    assert lapses_seen[-1] == (3, True) and all(not leech for _lapses, leech in lapses_seen[:-1])
+    assert collection.db["cards"].get("conv-out")["suspended"] == 1
+    study.undo(now)
+    assert collection.db["cards"].get("conv-out")["suspended"] == 0
+
+
+def test_the_daily_review_limit_holds_and_says_why(collection):
+    study = session(collection, Settings(fuzz=False, new_cards_per_day=100))
+    while (card := study.next_card(T0)) is not None:
+        study.rate(card.id, 4, T0)  # Easy: every card straight to review
+    later = T0 + timedelta(days=60)
+    limited = session(collection, Settings(fuzz=False, reviews_per_day=2, new_cards_per_day=0))
+    due = limited.counts(later).review
+    assert due == 2
+    limited.rate(limited.next_card(later).id, 3, later)
+    limited.rate(limited.next_card(later).id, 3, later)
+    assert limited.next_card(later) is None and limited.counts(later).review == 0
+    assert any("limit of 2 reviews" in reason for reason in limited.held_back(later))
+    from quizapp.core.study import deck_overview
+
+    assert all(row["due"] == 0 for row in deck_overview(collection.db, Settings(reviews_per_day=2), later))

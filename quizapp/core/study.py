@@ -81,6 +81,8 @@ class _Undo:
     card_id: str
     before: dict
     review_id: int | None
+    siblings: dict[str, float | None] = field(default_factory=dict)
+    """Siblings this answer buried, with the `buried_until` each had before."""
 
 
 @dataclass
@@ -140,23 +142,21 @@ class StudySession:
     def new_allowance(self, now: datetime) -> int:
         if self.session_new_limit is not None:
             return max(self.session_new_limit - self.new_seen, 0)
-        start, _end = day_bounds(now, self.settings.day_starts_at_hour)
-        introduced = self.db.execute(
-            "select count(distinct card_id) from reviews where reviewed_at >= ? and state_before = 0 "
-            "and undone_at is null",
-            [start],
-        ).fetchone()[0]
-        return max(self.settings.new_cards_per_day - introduced, 0)
+        return new_left_today(self.db, self.settings, now)
+
+    def review_allowance(self, now: datetime) -> int:
+        if self.filter.cram:
+            return 1 << 30
+        return reviews_left_today(self.db, self.settings, now)
 
     def next_card(self, now: datetime) -> StudyCardRow | None:
         where, params = self.filter.sql()
         t = now.timestamp()
         _start, day_end = day_bounds(now, self.settings.day_starts_at_hour)
         params = {**params, "now": t, "day_end": day_end, "ahead": t + LEARN_AHEAD.total_seconds()}
-        queries = [
-            f"select * from cards where state in (1, 3) and due <= :now and {where} order by due limit 1",
-            f"select * from cards where state = 2 and due < :day_end and {where} order by due limit 1",
-        ]
+        queries = [f"select * from cards where state in (1, 3) and due <= :now and {where} order by due limit 1"]
+        if self.review_allowance(now) > 0:
+            queries.append(f"select * from cards where state = 2 and due < :day_end and {where} order by due limit 1")
         if self.new_allowance(now) > 0:
             queries.append(f"select * from cards where state = 0 and {where} order by deck, position limit 1")
         queries.append(f"select * from cards where state in (1, 3) and due <= :ahead and {where} order by due limit 1")
@@ -180,6 +180,7 @@ class StudySession:
         review = self.db.execute(
             f"select count(*) from cards where state = 2 and due < :day_end and {where}", params
         ).fetchone()[0]
+        review = min(review, self.review_allowance(now))
         allowance = self.new_allowance(now)
         new = 0
         if allowance:
@@ -192,6 +193,22 @@ class StudySession:
                 f"select count(*) from cards where {where} and {self._not_crammed_yet()}", params
             ).fetchone()[0]
         return Counts(new=new, learning=learning, review=review)
+
+    def held_back(self, now: datetime) -> list[str]:
+        """Why cards that exist are not shown today, and how to study them anyway (the daily limits)."""
+        where, params = self.filter.sql()
+        _start, day_end = day_bounds(now, self.settings.day_starts_at_hour)
+        params = {**params, "now": now.timestamp(), "day_end": day_end}
+        reasons = []
+        if self.new_allowance(now) == 0 and self.db.execute(
+                f"select 1 from cards where state = 0 and {where} limit 1", params).fetchone():
+            reasons.append(f"Today's {self.settings.new_cards_per_day} new cards are done. `quizapp study --new 10` "
+                           "introduces more now; new_cards_per_day in config.toml changes the daily number.")
+        if self.review_allowance(now) == 0 and self.db.execute(
+                f"select 1 from cards where state = 2 and due < :day_end and {where} limit 1", params).fetchone():
+            reasons.append(f"Today's limit of {self.settings.reviews_per_day} reviews is reached; the rest wait for "
+                           "tomorrow (reviews_per_day in config.toml raises it).")
+        return reasons
 
     def _not_crammed_yet(self) -> str:
         done = ", ".join("'" + card_id.replace("'", "''") + "'" for card_id in self.crammed)
@@ -213,8 +230,11 @@ class StudySession:
         return {rating.value: answer(self.preview_scheduler, card, rating, now, day_starts_at_hour=hour).due - now
                 for rating in Rating}
 
-    def rate(self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None) -> None:
-        """Grade a card and commit it, together with its review-log row."""
+    def rate(self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None) -> bool:
+        """Grade a card and commit it, together with its review-log row (and its siblings buried).
+
+        Returns True when this answer made the card a leech, which suspends it.
+        """
         with write_transaction(self.db):
             before = self._schedule_row(card_id)
             card = answer(self.scheduler, fsrs_card(before, now), Rating(rating), now,
@@ -229,7 +249,13 @@ class StudySession:
                 "reps": before["reps"] + 1,
                 "lapses": before["lapses"] + (1 if rating == Rating.Again and before["state"] == State.Review else 0),
             }
+            threshold = self.settings.leech_lapses
+            leech = bool(threshold and after["lapses"] > before["lapses"] and after["lapses"] >= threshold
+                         and (after["lapses"] - threshold) % max(threshold // 2, 1) == 0)
+            if leech:  # as Anki: at the threshold, then every half threshold more
+                after["suspended"] = 1
             self.db["cards"].update(card_id, after)
+            siblings = self._bury_siblings(card_id, now)
             review_id = self.db["reviews"].insert(
                 {
                     "card_id": card_id,
@@ -251,7 +277,23 @@ class StudySession:
         self.crammed.add(card_id)
         self.tally.ratings[rating] += 1
         self.tally.seconds += (duration_ms or 0) / 1000
-        self._undo.append(_Undo(card_id, before, review_id))
+        self._undo.append(_Undo(card_id, {**before, "suspended": 0} if leech else before, review_id, siblings))
+        return leech
+
+    def _bury_siblings(self, card_id: str, now: datetime) -> dict[str, float | None]:
+        """The other cards of the same note (a reverse, the other clozes) wait for tomorrow, as in
+        Anki: shown the same day, the first would give the second's answer away."""
+        _start, day_end = day_bounds(now, self.settings.day_starts_at_hour)
+        buried = dict(self.db.execute(
+            "select id, buried_until from cards where note_id = (select note_id from cards where id = :id) "
+            "and id != :id and present = 1 and suspended = 0 and (state = 0 or (state = 2 and due < :day_end)) "
+            "and (buried_until is null or buried_until < :day_end)",
+            {"id": card_id, "day_end": day_end},
+        ).fetchall())
+        if buried:
+            marks = ", ".join("?" * len(buried))
+            self.db.execute(f"update cards set buried_until = ? where id in ({marks})", [day_end, *buried])
+        return buried
 
     def suspend(self, card_id: str) -> None:
         self._set_flag(card_id, {"suspended": 1})
@@ -279,6 +321,8 @@ class StudySession:
         last = self._undo.pop()
         with write_transaction(self.db):
             self.db["cards"].update(last.card_id, last.before)
+            for sibling, buried_until in last.siblings.items():
+                self.db.execute("update cards set buried_until = ? where id = ?", [buried_until, sibling])
             if last.review_id is not None:
                 self.db.execute("update reviews set undone_at = ? where id = ?", [now.timestamp(), last.review_id])
         if last.review_id is not None:
@@ -362,6 +406,25 @@ def hardest_cards(db: Database, count: int, now: datetime, study_filter: StudyFi
     return tuple(row[0] for row in rows)
 
 
+def new_left_today(db: Database, settings: Settings, now: datetime) -> int:
+    """New cards still to introduce today, over all decks."""
+    start, _end = day_bounds(now, settings.day_starts_at_hour)
+    introduced = db.execute(
+        "select count(distinct card_id) from reviews where reviewed_at >= ? and state_before = 0 and undone_at is null",
+        [start],
+    ).fetchone()[0]
+    return max(settings.new_cards_per_day - introduced, 0)
+
+
+def reviews_left_today(db: Database, settings: Settings, now: datetime) -> int:
+    """Reviews still to show today under the daily limit (Anki's "maximum reviews/day"), over all decks."""
+    start, _end = day_bounds(now, settings.day_starts_at_hour)
+    reviewed = db.execute(
+        "select count(*) from reviews where reviewed_at >= ? and state_before = 2 and undone_at is null", [start]
+    ).fetchone()[0]
+    return max(settings.reviews_per_day - reviewed, 0)
+
+
 def deck_overview(db: Database, settings: Settings, now: datetime) -> list[dict]:
     """Per deck: title, and how many new, learning and due cards wait today (home screen)."""
     t = now.timestamp()
@@ -381,4 +444,6 @@ def deck_overview(db: Database, settings: Settings, now: datetime) -> list[dict]
         """,
         {"now": t, "day_end": day_end},
     )
-    return list(rows)
+    # The daily limits are over all decks: no deck shows more than is left of them today.
+    new_left, reviews_left = new_left_today(db, settings, now), reviews_left_today(db, settings, now)
+    return [{**row, "new": min(row["new"], new_left), "due": min(row["due"], reviews_left)} for row in rows]

@@ -215,6 +215,8 @@ class StudyScreen(Screen[None]):
             minutes = tally.seconds / 60
             lines.append(Text(f"{tally.done} answers in {minutes:.1f} min — " + " · ".join(
                 f"{GRADE_NAMES[r]} {n}" for r, n in tally.ratings.items())))
+        if not tally.done:
+            lines += [Text(reason) for reason in self.session.held_back(now)]
         upcoming = self.session.next_due_after_session(now)
         if upcoming is not None:
             lines.append(Text(f"Next card due in {format_interval(max(upcoming - now, timedelta(0)))}."))
@@ -299,7 +301,9 @@ class StudyScreen(Screen[None]):
 
     def grade(self, rating: int) -> None:
         duration_ms = int((time.monotonic() - self.shown_at) * 1000)
-        self.session.rate(self.card.id, rating, self.app.clock(), duration_ms=min(duration_ms, 600_000))
+        if self.session.rate(self.card.id, rating, self.app.clock(), duration_ms=min(duration_ms, 600_000)):
+            self.notify(f"Leech: forgotten {self.card.lapses + 1} times, so it is suspended. Rewrite it, then "
+                        "`quizapp unsuspend` brings it back.", severity="warning", timeout=8, markup=False)
         self.show_next()
 
     def action_undo(self) -> None:
