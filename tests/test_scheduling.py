@@ -18,7 +18,7 @@ from fsrs import Card, Rating, State
 from quizapp.config import Settings
 from quizapp.core.clock import study_day
 from quizapp.core.scheduling import answer
-from quizapp.core.study import make_scheduler
+from quizapp.core.scheduling import make_scheduler
 
 SHARED_TRACE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "anki-fsrs-trace.json"
 DEFAULT_TRACE = SHARED_TRACE if SHARED_TRACE.exists() else Path(__file__).parent / "fixtures" / "anki-fsrs-trace.json"

@@ -10,16 +10,61 @@ py-fsrs alone differs from Anki in two ways that cost the learner reviews
 - Order of the grade buttons. Anki keeps Good at least a day past Hard and Easy a day past Good,
   also when Easy graduates a card from its learning steps (then past Good's FSRS interval).
 Difficulty is kept to 3 decimals after each answer, as Anki stores it.
-Cards and exercises are both scheduled through here.
+Cards and exercises are both scheduled through here: the scheduler's construction, the conversion
+between a database row and an FSRS card, the lapse rule and the answer itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler, State
 
-from quizapp.core.clock import study_day
+from quizapp.config import Settings
+from quizapp.core.clock import from_epoch, study_day
+
+NEW = 0
+"""A card or exercise never answered (FSRS's own states start at 1: learning, review, relearning)."""
+SCHEDULE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
+"""The columns of a card's (or an exercise's) row that scheduling reads and writes."""
+
+
+def make_scheduler(settings: Settings, *, fuzz: bool | None = None, parameters: Sequence[float] | None = None,
+                   steps: bool = True) -> Scheduler:
+    """Args:
+        parameters: FSRS parameters fitted to the learner (`quizapp optimize`); None for the defaults.
+        steps: False for exercises: one takes minutes, so no same-day learning steps (a first pass
+            sends it away for days, a fail brings it back tomorrow).
+    """
+    return Scheduler(
+        **({} if parameters is None else {"parameters": tuple(parameters)}),
+        desired_retention=settings.desired_retention,
+        learning_steps=settings.learning_steps if steps else (),
+        relearning_steps=settings.relearning_steps if steps else (),
+        maximum_interval=settings.maximum_interval_days,
+        enable_fuzzing=settings.fuzz if fuzz is None else fuzz,
+    )
+
+
+def fsrs_card(row: dict, now: datetime) -> Card:
+    """The FSRS card for a row with `SCHEDULE_COLUMNS`; a new one is due now."""
+    if row["state"] == NEW:
+        return Card(card_id=0, state=State.Learning, step=0, due=now)
+    return Card(
+        card_id=0,
+        state=State(row["state"]),
+        step=row["step"],
+        stability=row["stability"],
+        difficulty=row["difficulty"],
+        due=from_epoch(row["due"]),
+        last_review=from_epoch(row["last_review"]),
+    )
+
+
+def is_lapse(rating: int, state_before: int) -> bool:
+    """Forgetting a card in review (Again), as Anki counts lapses."""
+    return rating == Rating.Again and state_before == State.Review
 
 
 def answer(scheduler: Scheduler, card: Card, rating: Rating, now: datetime, *, day_starts_at_hour: int) -> Card:

@@ -9,23 +9,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from fsrs import Card, Rating, Scheduler, State
+from fsrs import Rating
 
 from quizapp.config import Settings
 from quizapp.core.clock import day_bounds, from_epoch, study_day
 from quizapp.core.db import write_transaction
 from quizapp.core.parameters import CARDS, parameters_in_use
-from quizapp.core.scheduling import answer
+from quizapp.core.scheduling import NEW, SCHEDULE_COLUMNS, answer, fsrs_card, is_lapse, make_scheduler
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-NEW = 0
 LEARN_AHEAD = timedelta(minutes=20)
-SCHEDULE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 
 
 @dataclass(frozen=True)
@@ -93,20 +90,6 @@ class SessionTally:
     @property
     def done(self) -> int:
         return sum(self.ratings.values())
-
-
-def make_scheduler(
-    settings: Settings, *, fuzz: bool | None = None, parameters: Sequence[float] | None = None
-) -> Scheduler:
-    """`parameters`: FSRS parameters fitted to the learner (`quizapp optimize`); None for the defaults."""
-    return Scheduler(
-        **({} if parameters is None else {"parameters": tuple(parameters)}),
-        desired_retention=settings.desired_retention,
-        learning_steps=settings.learning_steps,
-        relearning_steps=settings.relearning_steps,
-        maximum_interval=settings.maximum_interval_days,
-        enable_fuzzing=settings.fuzz if fuzz is None else fuzz,
-    )
 
 
 class StudySession:
@@ -247,7 +230,7 @@ class StudySession:
                 "due": card.due.timestamp(),
                 "last_review": now.timestamp(),
                 "reps": before["reps"] + 1,
-                "lapses": before["lapses"] + (1 if rating == Rating.Again and before["state"] == State.Review else 0),
+                "lapses": before["lapses"] + is_lapse(rating, before["state"]),
             }
             threshold = self.settings.leech_lapses
             leech = bool(threshold and after["lapses"] > before["lapses"] and after["lapses"] >= threshold
@@ -343,20 +326,6 @@ class StudySession:
         if row is None:
             raise KeyError(card_id)
         return dict(zip(SCHEDULE_COLUMNS, row))
-
-
-def fsrs_card(row: dict, now: datetime) -> Card:
-    if row["state"] == NEW:
-        return Card(card_id=0, state=State.Learning, step=0, due=now)
-    return Card(
-        card_id=0,
-        state=State(row["state"]),
-        step=row["step"],
-        stability=row["stability"],
-        difficulty=row["difficulty"],
-        due=from_epoch(row["due"]),
-        last_review=from_epoch(row["last_review"]),
-    )
 
 
 def _study_row(row: dict) -> StudyCardRow:

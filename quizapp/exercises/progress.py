@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from fsrs import Rating, Scheduler
+from fsrs import Rating
 
 from quizapp.config import Settings
 from quizapp.core.clock import from_epoch
 from quizapp.core.db import write_transaction
 from quizapp.core.parameters import EXERCISES, parameters_in_use
-from quizapp.core.scheduling import answer
-from quizapp.core.study import NEW, SCHEDULE_COLUMNS, fsrs_card
+from quizapp.core.scheduling import NEW, SCHEDULE_COLUMNS, answer, fsrs_card, is_lapse, make_scheduler
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -54,17 +53,8 @@ class ExerciseProgress:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.day_starts_at_hour = settings.day_starts_at_hour
-        # An exercise takes minutes, so no same-day learning steps: a first pass sends it away for
-        # days, a fail brings it back tomorrow. Checks on the same day are practice.
-        parameters = parameters_in_use(db, EXERCISES)
-        self.scheduler = Scheduler(
-            **({} if parameters is None else {"parameters": parameters}),
-            desired_retention=settings.desired_retention,
-            learning_steps=(),
-            relearning_steps=(),
-            maximum_interval=settings.maximum_interval_days,
-            enable_fuzzing=settings.fuzz,
-        )
+        # Checks on the same day as a graded one are practice (see `record`).
+        self.scheduler = make_scheduler(settings, parameters=parameters_in_use(db, EXERCISES), steps=False)
 
     def record(self, exercise_id: str, code: str, verdict: Verdict, now: datetime, via: str) -> int | None:
         """Store the attempt; when the exercise is due, grade it. Returns the rating given, if any."""
@@ -77,7 +67,7 @@ class ExerciseProgress:
                 rating = Rating.Good if verdict.passed else Rating.Again
                 card = answer(self.scheduler, fsrs_card(before, now), rating, now,
                               day_starts_at_hour=self.day_starts_at_hour)
-                lapse = rating == Rating.Again and before["state"] == 2
+                lapse = is_lapse(rating, before["state"])
                 self.db["exercise_schedule"].upsert(
                     {"exercise_id": exercise_id, "state": int(card.state), "step": card.step,
                      "stability": card.stability, "difficulty": card.difficulty, "due": card.due.timestamp(),
