@@ -13,6 +13,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from quizapp.config import Settings
+from quizapp.core.clock import study_day
 from quizapp.core.collection import Collection
 
 DECKS = 10
@@ -64,20 +66,21 @@ def add_history(db_path: Path, reviews: int, seed: int = 7) -> None:
     )
     before = json.dumps({"state": 2, "step": None, "stability": 10.0, "difficulty": 5.0, "due": now,
                          "last_review": now - 864000, "reps": 3, "lapses": 0})
+    deck_of = dict(conn.execute("select id, deck from cards"))
+    insert = ("insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, state, "
+              "stability, difficulty, due, deck, day) values (?,?,?,?,?,?,?,?,?,?,?,?)")
     batch = []
     for i in range(reviews):
         at = now - rng.uniform(0, 365) * 86400
-        batch.append((rng.choice(reviewed), rng.choice((1, 3, 3, 3, 3, 4, 2)), at, rng.randint(1500, 20000),
-                      2, before, 2, 10.0, 5.0, at + 864000))
+        card_id = rng.choice(reviewed)
+        # deck and study day as `StudySession.rate` writes them: stats read the log through them
+        batch.append((card_id, rng.choice((1, 3, 3, 3, 3, 4, 2)), at, rng.randint(1500, 20000),
+                      2, before, 2, 10.0, 5.0, at + 864000, deck_of[card_id], study_day(at, Settings().day_starts_at_hour)))
         if len(batch) == 50_000:
-            conn.executemany(
-                "insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, state, "
-                "stability, difficulty, due) values (?,?,?,?,?,?,?,?,?,?)", batch)
+            conn.executemany(insert, batch)
             batch.clear()
     if batch:
-        conn.executemany(
-            "insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, state, "
-            "stability, difficulty, due) values (?,?,?,?,?,?,?,?,?,?)", batch)
+        conn.executemany(insert, batch)
     conn.commit()
     conn.execute("vacuum")
     conn.close()
@@ -86,7 +89,7 @@ def add_history(db_path: Path, reviews: int, seed: int = 7) -> None:
 def make(out: Path, cards: int, reviews: int) -> tuple[Path, Path]:
     """Build (or reuse) a collection; returns (deck folder, home)."""
     decks, home = out / "decks", out / "home"
-    marker = out / f"done-{cards}-{reviews}"
+    marker = out / f"done-{cards}-{reviews}-v2"  # v2: reviews carry their deck and study day
     if marker.exists():
         return decks, home
     write_decks(decks, cards)

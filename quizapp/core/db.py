@@ -30,7 +30,7 @@ def _import_sqlite_utils():  # noqa: ANN202
     return sqlite_utils
 
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The number of migration steps; kept in `PRAGMA user_version` once they are applied, so that
 opening an up-to-date database needs neither sqlite-utils nor the migration list. (A test checks
 it against `migrations.MIGRATIONS`.)"""

@@ -159,3 +159,10 @@ def m005_fsrs_parameters(db: Database) -> None:
         not_null={"scope", "parameters", "fitted_at", "reviews"},
     )
     db["fsrs_parameters"].create_index(["scope", "fitted_at"], index_name="fsrs_parameters_by_scope")
+
+
+@MIGRATIONS()
+def m006_cards_by_note(db: Database) -> None:
+    # Answering a card buries its siblings (the cards of the same note): found by note, not by a
+    # scan of every card on each answer.
+    db["cards"].create_index(["note_id"], index_name="cards_by_note")
