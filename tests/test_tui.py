@@ -161,3 +161,14 @@ async def test_help_lists_the_keys(collection):
         assert app.screen.query("HelpPanel")
         await pilot.press("question_mark")
         assert not app.screen.query("HelpPanel")
+
+
+async def test_home_counts_respect_the_daily_new_limit(collection):
+    from dataclasses import replace
+
+    collection.settings = replace(collection.settings, new_cards_per_day=4)
+    app = make_app(collection)
+    async with app.run_test(size=(100, 30)):
+        table = app.screen.query_one("#decks")
+        assert str(table.get_row_at(0)[1]) == "4"  # 9 new cards in the deck, 4 left today
+        assert "4 new today" in text_of(app, "#totals")

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from quizapp.core.study import StudyFilter, deck_overview
+from quizapp.core.study import StudyFilter, deck_overview, new_left_today, reviews_left_today
 from quizapp.core.sync import sync_content
 from quizapp.core.untrusted import safe_text
 from quizapp.tui.keybar import KeyBar
@@ -114,10 +114,13 @@ class HomeScreen(Screen[None]):
             table.add_row(safe_text(row["title"]), row["new"], row["learning"], row["due"], row["total"], key=row["id"])
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
-        due = sum(r["due"] + r["learning"] for r in rows)
-        new = sum(r["new"] for r in rows)
+        # Each deck shows what it could give today; the daily limits hold over all decks together.
+        settings, now = app.collection.settings, app.clock()
+        due = min(sum(r["due"] for r in rows), reviews_left_today(app.collection.db, settings, now))
+        due += sum(r["learning"] for r in rows)
+        new = min(sum(r["new"] for r in rows), new_left_today(app.collection.db, settings, now))
         self.query_one("#totals", Static).update(
-            f"{len(rows)} decks · {due} to review · {new} new available · Enter studies the highlighted deck"
+            f"{len(rows)} decks · {due} to review · {new} new today · Enter studies the highlighted deck"
             if rows else "No decks yet: add YAML decks with --content DIR (see README)."
         )
         self._show_problems()
