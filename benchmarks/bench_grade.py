@@ -39,6 +39,8 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--answers", type=int, default=300)
+    parser.add_argument("--today", type=int, default=0,
+                        help="reviews already logged today (added to the run's copy): the time must stay flat")
     args = parser.parse_args()
     decks, made = make(HERE / ".data" / "c100k", 100_000, 1_000_000)
     # Grading writes: it works on a fresh copy each run, so the data it times never drifts.
@@ -46,6 +48,8 @@ def main() -> None:
     home = scratch / "home"
     shutil.copytree(made, home)
     collection = Collection.open(home, [decks], builtin=False)
+    if args.today:
+        _log_today(collection, args.today)
     # No daily limit in the way: the run answers more cards than Anki's default 200 reviews a day.
     study = StudySession(collection.db, Settings(reviews_per_day=1_000_000))
     now = utc_now()
@@ -75,7 +79,7 @@ def main() -> None:
     reviews = collection.db["reviews"].count
     cards = collection.db["cards"].count
     q, b = statistics.median(quizapp_ms), statistics.median(baseline_ms)
-    print(f"collection: {cards} cards, {reviews} reviews")
+    print(f"collection: {cards} cards, {reviews} reviews ({args.today} of them logged earlier today)")
     print(f"quizapp grade→next : median {q:.2f} ms, p95 {percentile(quizapp_ms, 0.95):.2f} ms  (budget ≤ 5 ms median)")
     print(f"progress counts    : median {statistics.median(counts_ms):.2f} ms (after the card is on screen)")
     print(f"baseline fsrs+commit: median {b:.2f} ms, p95 {percentile(baseline_ms, 0.95):.2f} ms")
@@ -83,6 +87,20 @@ def main() -> None:
     collection.close()
     raw.close()
     shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _log_today(collection: Collection, count: int) -> None:
+    """`count` answers to review cards earlier today, as `StudySession.rate` logs them."""
+    from quizapp.core.clock import study_day
+
+    now = utc_now().timestamp()
+    rows = list(collection.db.execute("select id, deck from cards where state = 2 limit ?", [count]))
+    with collection.db.conn:
+        collection.db.conn.executemany(
+            "insert into reviews (card_id, deck, day, rating, reviewed_at, duration_ms, state_before, before, state) "
+            "values (?, ?, ?, 3, ?, 5000, 2, '{}', 2)",
+            [(card_id, deck, study_day(now - 60, 4), now - 60 - i * 0.001, ) for i, (card_id, deck) in enumerate(rows)],
+        )
 
 
 if __name__ == "__main__":
