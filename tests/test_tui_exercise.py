@@ -32,6 +32,15 @@ async def wait_for_check(pilot, screen: ExerciseScreen) -> None:
     assert not screen.running
 
 
+async def check_in_screen(pilot, screen: ExerciseScreen, code: str) -> list[list[str]]:
+    """Put `code` in the editor, check it, and return the results table's rows as text."""
+    screen.query_one("#exercise-editor").load_text(code)
+    await pilot.press("ctrl+r")
+    await wait_for_check(pilot, screen)
+    table = screen.query_one("#exercise-results")
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
 async def test_check_shows_every_case_and_stores_the_attempt(builtin_collection, checker):
     app = exercise_app(builtin_collection, checker)
     async with app.run_test(size=(160, 50)) as pilot:

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_exercise_cli import _drain, _read_until
 from test_tui import make_app, text_of
-from test_tui_exercise import exercise_app, wait_for_check
+from test_tui_exercise import check_in_screen, exercise_app, wait_for_check
 
 from quizapp.core.collection import Collection
 from quizapp.core.untrusted import safe_text, visible
@@ -296,12 +296,8 @@ async def test_markup_in_a_verdict_is_shown_literally_and_does_not_crash_the_scr
     app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
     async with app.run_test(size=(160, 50)) as pilot:
         screen = app.screen
-        editor = screen.query_one("#exercise-editor")
-        editor.load_text(MARKUP_IN_CASES)
-        await pilot.press("ctrl+r")
-        await wait_for_check(pilot, screen)
+        rows = await check_in_screen(pilot, screen, MARKUP_IN_CASES)
         table = screen.query_one("#exercise-results")
-        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
         assert rows[0][1] == "example" and rows[0][0] == "✗"
         assert rows[0][2] == "your code called sys.exit('[/]'); return a value instead"
         boom = next(i for i, row in enumerate(rows) if row[2].startswith("File "))
@@ -309,9 +305,7 @@ async def test_markup_in_a_verdict_is_shown_literally_and_does_not_crash_the_scr
         await pilot.pause()
         assert "[bold red]x[/: [/] [link=https://evil.example]y" in text_of(app, "#exercise-detail")
         # A failure of the file as a whole is the status line's headline.
-        editor.load_text('import sys\n\nsys.exit("[bold red]x[/")\n')
-        await pilot.press("ctrl+r")
-        await wait_for_check(pilot, screen)
+        await check_in_screen(pilot, screen, 'import sys\n\nsys.exit("[bold red]x[/")\n')
         assert "your code called sys.exit('[bold red]x[/'); return a value instead" in text_of(app, "#exercise-status")
         assert app.is_running
 
@@ -333,11 +327,7 @@ async def test_control_characters_in_a_verdict_never_reach_the_screen_raw(builti
     app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
     async with app.run_test(size=(160, 50)) as pilot:
         screen = app.screen
-        screen.query_one("#exercise-editor").load_text(CONTROLS_IN_CASES)
-        await pilot.press("ctrl+r")
-        await wait_for_check(pilot, screen)
-        table = screen.query_one("#exercise-results")
-        cells = [str(cell) for i in range(table.row_count) for cell in table.get_row_at(i)]
+        cells = [cell for row in await check_in_screen(pilot, screen, CONTROLS_IN_CASES) for cell in row]
         assert not acting("".join(cells))
         detail = screen.query_one("#exercise-detail").content
         assert not acting(str(detail)) and not acting(text_of(app, "#exercise-detail"))

@@ -83,13 +83,21 @@ class _Undo:
 
 
 @dataclass
-class _Today:
+class AnsweredToday:
+    """Today's answers that count against the daily limits (Anki's "new cards/day", "maximum reviews/day")."""
+
     start: float
     """When the study day began (epoch seconds)."""
     introduced: int
     """New cards answered for the first time today."""
     reviewed: int
     """Answers to cards in review today."""
+
+    def new_left(self, settings: Settings) -> int:
+        return max(settings.new_cards_per_day - self.introduced, 0)
+
+    def reviews_left(self, settings: Settings) -> int:
+        return max(settings.reviews_per_day - self.reviewed, 0)
 
 
 @dataclass
@@ -129,26 +137,26 @@ class StudySession:
         """Cards answered in this session; in cram mode each comes once more only if FSRS says so."""
         self.tally = SessionTally()
         self._undo: list[_Undo] = []
-        self._today: _Today | None = None
+        self._today: AnsweredToday | None = None
 
     # -- what comes next ---------------------------------------------------------------------------
 
     def new_allowance(self, now: datetime) -> int:
         if self.session_new_limit is not None:
             return max(self.session_new_limit - self.new_seen, 0)
-        return max(self.settings.new_cards_per_day - self._answered_today(now).introduced, 0)
+        return self._answered_today(now).new_left(self.settings)
 
     def review_allowance(self, now: datetime) -> int:
         if self.filter.cram:
             return 1 << 30
-        return max(self.settings.reviews_per_day - self._answered_today(now).reviewed, 0)
+        return self._answered_today(now).reviews_left(self.settings)
 
-    def _answered_today(self, now: datetime) -> _Today:
+    def _answered_today(self, now: datetime) -> AnsweredToday:
         """Today's answers, counted from the log once a study day and then kept by `rate`: counting
         them on every answer grew with the day's reviews (3.4 ms after 10,000)."""
         start, _end = day_bounds(now, self.settings.day_starts_at_hour)
         if self._today is None or self._today.start != start:
-            self._today = _Today(start, *answered_since(self.db, start))
+            self._today = answered_today(self.db, self.settings, now)
         return self._today
 
     def next_card(self, now: datetime) -> StudyCardRow | None:
@@ -253,7 +261,7 @@ class StudySession:
                 "lapses": before["lapses"] + is_lapse(rating, before["state"]),
             }
             threshold = self.settings.leech_lapses
-            leech = bool(threshold and after["lapses"] > before["lapses"] and after["lapses"] >= threshold
+            leech = bool(threshold and is_lapse(rating, before["state"]) and after["lapses"] >= threshold
                          and (after["lapses"] - threshold) % max(threshold // 2, 1) == 0)
             if leech:  # as Anki: at the threshold, then every half threshold more
                 after["suspended"] = 1
@@ -399,26 +407,15 @@ def hardest_cards(db: Database, count: int, now: datetime, study_filter: StudyFi
     return tuple(row[0] for row in rows)
 
 
-def answered_since(db: Database, start: float) -> tuple[int, int]:
-    """New cards introduced, and review cards answered, since `start` (not undone)."""
+def answered_today(db: Database, settings: Settings, now: datetime) -> AnsweredToday:
+    """Today's answers over all decks, from the log (undone ones left out)."""
+    start, _end = day_bounds(now, settings.day_starts_at_hour)
     introduced, reviewed = db.execute(
         "select count(distinct case when state_before = 0 then card_id end), coalesce(sum(state_before = 2), 0) "
         "from reviews where reviewed_at >= ? and undone_at is null",
         [start],
     ).fetchone()
-    return introduced, reviewed
-
-
-def new_left_today(db: Database, settings: Settings, now: datetime) -> int:
-    """New cards still to introduce today, over all decks."""
-    start, _end = day_bounds(now, settings.day_starts_at_hour)
-    return max(settings.new_cards_per_day - answered_since(db, start)[0], 0)
-
-
-def reviews_left_today(db: Database, settings: Settings, now: datetime) -> int:
-    """Reviews still to show today under the daily limit (Anki's "maximum reviews/day"), over all decks."""
-    start, _end = day_bounds(now, settings.day_starts_at_hour)
-    return max(settings.reviews_per_day - answered_since(db, start)[1], 0)
+    return AnsweredToday(start, introduced, reviewed)
 
 
 def deck_overview(db: Database, settings: Settings, now: datetime) -> list[dict]:
@@ -441,5 +438,6 @@ def deck_overview(db: Database, settings: Settings, now: datetime) -> list[dict]
         {"now": t, "day_end": day_end},
     )
     # The daily limits are over all decks: no deck shows more than is left of them today.
-    new_left, reviews_left = new_left_today(db, settings, now), reviews_left_today(db, settings, now)
+    today = answered_today(db, settings, now)
+    new_left, reviews_left = today.new_left(settings), today.reviews_left(settings)
     return [{**row, "new": min(row["new"], new_left), "due": min(row["due"], reviews_left)} for row in rows]

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from quizapp.core.study import StudyFilter, deck_overview, new_left_today, reviews_left_today
+from quizapp.core.study import StudyFilter, answered_today, deck_overview
 from quizapp.core.sync import sync_content
 from quizapp.core.untrusted import safe_text
 from quizapp.tui.keybar import KeyBar
@@ -115,10 +115,10 @@ class HomeScreen(Screen[None]):
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         # Each deck shows what it could give today; the daily limits hold over all decks together.
-        settings, now = app.collection.settings, app.clock()
-        due = min(sum(r["due"] for r in rows), reviews_left_today(app.collection.db, settings, now))
-        due += sum(r["learning"] for r in rows)
-        new = min(sum(r["new"] for r in rows), new_left_today(app.collection.db, settings, now))
+        settings = app.collection.settings
+        today = answered_today(app.collection.db, settings, app.clock())
+        due = min(sum(r["due"] for r in rows), today.reviews_left(settings)) + sum(r["learning"] for r in rows)
+        new = min(sum(r["new"] for r in rows), today.new_left(settings))
         self.query_one("#totals", Static).update(
             f"{len(rows)} decks · {due} to review · {new} new today · Enter studies the highlighted deck"
             if rows else "No decks yet: add YAML decks with --content DIR (see README)."
