@@ -238,7 +238,10 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.pass_context
 def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_json: bool, device: str,
              starter: bool, solution: bool, watch_file: str | None) -> None:
-    """List the exercises, or open NAME's exercise screen (or check, print or watch it)."""
+    """List the exercises, or open NAME's exercise screen (or check, print or watch it).
+
+    NAME is an id, an alias or the start of one, in any case (`conv`, `MaxPool2d`); `next` is the
+    next exercise on the suggested path."""
     from quizapp import exercise_commands as commands
     from quizapp.core.untrusted import visible
 
@@ -254,7 +257,10 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
         if name is None:
             sys.exit(commands.list_exercises(_open_collection(ctx)))
         catalog_dirs = [_builtin_dir(), *_content_dirs(ctx)]
-        loaded = commands.find_exercise(catalog_dirs, name)
+        loaded = commands.find_exercise(catalog_dirs, name, lambda: _open_collection(ctx))
+        if name.strip().lower() == commands.NEXT and not modes and not sys.stdout.isatty():
+            click.echo(loaded.id)  # for scripts: `quizapp exercise next --starter > file.py` and so on
+            return
         if starter:
             click.echo(visible(loaded.spec.starter), nl=False)
         elif solution:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from quizapp.core.untrusted import visible
-from quizapp.exercises.catalog import LoadedExercise, load_catalog
+from quizapp.exercises.catalog import Catalog, LoadedExercise, load_catalog
 
 if TYPE_CHECKING:
     from quizapp.core.collection import Collection
@@ -25,16 +26,49 @@ class ExerciseUsageError(Exception):
     """Bad input on the command line or in an exercise file: exit code 2."""
 
 
-def find_exercise(folders: list[Path], name: str) -> LoadedExercise:
+NEXT = "next"
+"""`quizapp exercise next`: the next exercise on the suggested path."""
+
+
+def find_exercise(folders: list[Path], name: str, open_collection: Callable[[], Collection] | None = None
+                  ) -> LoadedExercise:
+    """The exercise NAME means (id, alias or unique prefix, any case), or `next` on the path."""
+    from quizapp.exercises.names import AmbiguousName, NameNotFound, resolve
+    from quizapp.exercises.path import path_order
+
     catalog = load_catalog(folders)
-    found = catalog.get(name)
-    if found is not None:
-        return found
+    if name.strip().lower() == NEXT and open_collection is not None:
+        return _next_exercise(catalog, open_collection())
+    try:
+        return resolve(catalog, name, [exercise.id for exercise in path_order(catalog.exercises.values())])
+    except AmbiguousName as ambiguous:
+        listed = "\n".join(f"  {exercise.id:<22} {exercise.spec.title}" for exercise in ambiguous.matches)
+        raise ExerciseUsageError(f"{name!r} could mean {len(ambiguous.matches)} exercises; "
+                                 f"type more of the name:\n{listed}") from None
+    except NameNotFound:
+        pass
     broken = [str(p) for p in catalog.problems if Path(p.file).stem.replace("_", "-") == name.replace("_", "-")]
     if broken:
         raise ExerciseUsageError(f"exercise {name!r} has problems:\n" + "\n".join(broken))
-    known = ", ".join(sorted(catalog.exercises)) or "none"
+    known = ", ".join(exercise.id for exercise in path_order(catalog.exercises.values())) or "none"
     raise ExerciseUsageError(f"no exercise named {name!r} (known: {known})")
+
+
+def _next_exercise(catalog: Catalog, collection: Collection) -> LoadedExercise:
+    from quizapp.exercises.path import next_exercise, progress_line
+    from quizapp.exercises.progress import ExerciseProgress
+
+    try:
+        statuses = ExerciseProgress(collection.db, collection.settings).statuses()
+    finally:
+        collection.close()
+    now = datetime.now(timezone.utc)
+    found = next_exercise(catalog.exercises.values(), statuses, now)
+    progress = progress_line(catalog.exercises.values(), statuses, now)
+    if found is None:
+        raise ExerciseUsageError(f"nothing to do: {progress}, and none is due to be redone yet")
+    click.echo(visible(f"Next: {found.id} — {found.spec.title} ({progress})"), err=True)
+    return found
 
 
 def exercise_folders(collection: Collection) -> list[Path]:
@@ -42,6 +76,8 @@ def exercise_folders(collection: Collection) -> list[Path]:
 
 
 def list_exercises(collection: Collection) -> int:
+    """Every exercise in the suggested order, with the learner's status, and the progress so far."""
+    from quizapp.exercises.path import next_exercise, path_order, progress_line
     from quizapp.exercises.progress import ExerciseProgress
 
     try:
@@ -50,15 +86,24 @@ def list_exercises(collection: Collection) -> int:
     finally:
         collection.close()
     now = datetime.now(timezone.utc)
-    width = max((len(exercise_id) for exercise_id in catalog.exercises), default=0)
-    for exercise_id, loaded in sorted(catalog.exercises.items()):
-        status = statuses.get(exercise_id)
+    ordered = path_order(catalog.exercises.values())
+    upcoming = next_exercise(ordered, statuses, now)
+    width = max((len(exercise.id) for exercise in ordered), default=0)
+    topic = None
+    for exercise in ordered:
+        if exercise.spec.topic != topic:
+            topic = exercise.spec.topic
+            click.echo(click.style(f"{topic or 'more'}", bold=True))
+        status = statuses.get(exercise.id)
         label = status.label(now) if status else "new"
-        click.echo(f"{exercise_id:<{width}}  {label:<20}  {visible(loaded.spec.title)}")
+        mark = "  ← next" if exercise is upcoming else ""
+        click.echo(f"  {exercise.id:<{width}}  {label:<20}  {visible(exercise.spec.title)}{mark}")
+    click.echo(f"\n{progress_line(ordered, statuses, now)}")
     for problem in catalog.problems:
         click.echo(visible(f"skipped: {problem}"), err=True)
-    click.echo(f"\n`quizapp exercise NAME` opens one; `--starter`, `--check FILE`, `--watch` work without the screen.",
-               err=True)
+    click.echo("`quizapp exercise next` goes on with the one marked ← next; `quizapp exercise NAME` opens one "
+               "(an id, an alias or its start); `--starter`, `--hint`, `--check FILE`, `--watch` work without "
+               "the screen.", err=True)
     return 0
 
 

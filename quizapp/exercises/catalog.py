@@ -21,6 +21,8 @@ class LoadedExercise:
     spec: Exercise
     cases: list[CaseParams]
     path: Path
+    alias_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Where each alias is written (line, column), for problems found across files."""
 
     @property
     def id(self) -> str:
@@ -68,8 +70,35 @@ def load_catalog(folders: Iterable[Path]) -> Catalog:
             catalog.problems.append(Problem(str(path), 1, 1, f"exercise id {exercise.id!r} is also used by {first}"))
             continue
         catalog.exercises[exercise.id] = exercise
+    catalog.problems += _alias_clashes(catalog.exercises)
     catalog.problems.sort()
     return catalog
+
+
+def _alias_clashes(exercises: dict[str, LoadedExercise]) -> list[Problem]:
+    """An alias another exercise also answers to (as its id or an alias) would make the name mean
+    two things: reported at the alias, which is then ignored (the id still works)."""
+    from quizapp.exercises.names import normalised
+
+    owners: dict[str, list[str]] = {}
+    for exercise in exercises.values():
+        owners.setdefault(normalised(exercise.id), []).append(exercise.id)
+        for alias in exercise.spec.aliases:
+            owners.setdefault(normalised(alias), []).append(exercise.id)
+    problems = []
+    for exercise in exercises.values():
+        kept = []
+        for alias in exercise.spec.aliases:
+            others = [owner for owner in owners[normalised(alias)] if owner != exercise.id]
+            if others:
+                line, column = exercise.alias_positions.get(alias, (1, 1))
+                problems.append(Problem(str(exercise.path), line, column,
+                                        f"exercise.aliases: {alias!r} is also a name of {', '.join(sorted(others))}"))
+            else:
+                kept.append(alias)
+        if len(kept) != len(exercise.spec.aliases):
+            exercise.spec = exercise.spec.model_copy(update={"aliases": kept})
+    return problems
 
 
 def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]]:
@@ -101,9 +130,18 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
             problems.append(document.problem((*where, "name"), f"exercise.cases.{index}.name: duplicate case name {case.name!r}"))
         names.add(case.name)
         cases.append(case)
+    seen_names = {spec.id.replace("_", "-")}
+    positions = {}
+    for index, alias in enumerate(spec.aliases):
+        where = ("exercise", "aliases", index)
+        if alias.replace("_", "-") in seen_names:
+            problems.append(document.problem(where, f"exercise.aliases.{index}: {alias!r} repeats the id or an alias"))
+        seen_names.add(alias.replace("_", "-"))
+        mark = document.locate(where).start_mark
+        positions[alias] = (mark.line + 1, mark.column + 1)
     if problems:
         return None, sorted(problems)
-    return LoadedExercise(spec, cases, path), []
+    return LoadedExercise(spec, cases, path, positions), []
 
 
 def _positioned(document: YamlDocument, error: ValidationError, prefix: tuple) -> list[Problem]:

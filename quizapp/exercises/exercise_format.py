@@ -4,7 +4,10 @@
 quizapp: 1
 exercise:
   id: maxpool2d
+  aliases: [maxpool, max-pool]  # other names `quizapp exercise NAME` accepts (ids are also found by prefix)
   title: MaxPool2d forward and backward (NumPy)
+  topic: pooling              # where it sits on the suggested path (exercises/path.py)
+  level: 1                    # its place within the topic
   check: maxpool2d            # the PyTorch reference, registered in quizapp/exercises/references/
   prompt: |                   # Markdown; $…$ formulas are shown as Unicode
   hints: [first nudge, second nudge]
@@ -26,6 +29,8 @@ from quizapp.core.deck_format import ID_PATTERN
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+Topic = Literal["pooling", "conv", "norms", "losses", "optimisation", "boxes", "images", "sequence", "tabular"]
+"""The suggested path, in order (see quizapp/exercises/path.py)."""
 DottedName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
 
 
@@ -49,6 +54,12 @@ class Limits(_Strict):
 class Exercise(_Strict):
     id: Id
     title: Text
+    aliases: list[Id] = []
+    """Other names the learner may type; each must be unique across all exercises."""
+    topic: Topic | None = None
+    """Where the exercise sits on the suggested path; an exercise without one comes after the rest."""
+    level: int = Field(1, ge=1, le=99)
+    """Its place within the topic: lower comes first."""
     check: Text
     prompt: Text
     starter: Text

@@ -25,6 +25,7 @@ class HomeScreen(Screen[None]):
         Binding("enter", "study_selected", "Study deck", id="study-deck"),
         Binding("a", "study_all", "Study all", id="study-all"),
         Binding("e", "exercises", "Exercises", id="exercises"),
+        Binding("o", "open_exercise_by_name", "Open exercise…", id="open-exercise"),
         Binding("d", "decks", "Decks", id="decks", show=False),
         Binding("s", "stats", "Stats", id="stats"),
         Binding("r", "reload", "Reload decks", id="reload"),
@@ -84,7 +85,10 @@ class HomeScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         due = 0
-        for exercise_id, exercise in sorted(self.catalog.exercises.items()):
+        from quizapp.exercises.path import path_order
+
+        for exercise in path_order(self.catalog.exercises.values()):  # the suggested path's order
+            exercise_id = exercise.id
             status = statuses.get(exercise_id)
             label = status.label(now) if status else "new"
             due += status is not None and status.ever_passed and status.is_due(now)
@@ -163,6 +167,19 @@ class HomeScreen(Screen[None]):
 
     def action_exercises(self) -> None:
         self.query_one("#exercises", DataTable).focus()
+
+    def action_open_exercise_by_name(self) -> None:
+        """A name box with the matching exercises below it (quizapp/tui/screens/exercise_picker.py)."""
+        if self.catalog is None:
+            self.notify("The exercises are still loading.")
+            return
+        from quizapp.tui.screens.exercise_picker import ExercisePicker
+
+        def open_chosen(exercise_id: str | None) -> None:
+            if exercise_id:
+                self.app.open_exercise(exercise_id)
+
+        self.app.push_screen(ExercisePicker(list(self.catalog.exercises.values())), open_chosen)
 
     def action_stats(self) -> None:
         self.app.open_stats()
