@@ -231,13 +231,18 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="With --check: print the verdict as one JSON object.")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
               help="Where the PyTorch references run.")
-@click.option("--starter", is_flag=True, help="Print the starter file: the functions to implement.")
+@click.option("--starter", is_flag=True, help="Print the starter file: the spec, then the functions to implement.")
+@click.option("--hint", is_flag=True, help="Reveal the next hint (the ones seen so far are remembered).")
+@click.option("--dump-case", "dump_case", nargs=2, type=(str, click.Path(file_okay=False, path_type=Path)),
+              default=None, metavar="CASE DIR",
+              help="With --check: write CASE's inputs (.npy) and a script running FILE on them into DIR.")
 @click.option("--solution", is_flag=True, help="Print the model solution (once you have passed the exercise).")
 @click.option("--watch", "watch_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Re-check FILE (default: your workspace file) on every save.")
 @click.pass_context
 def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_json: bool, device: str,
-             starter: bool, solution: bool, watch_file: str | None) -> None:
+             starter: bool, hint: bool, dump_case: tuple[str, Path] | None, solution: bool,
+             watch_file: str | None) -> None:
     """List the exercises, or open NAME's exercise screen (or check, print or watch it).
 
     NAME is an id, an alias or the start of one, in any case (`conv`, `MaxPool2d`); `next` is the
@@ -245,12 +250,14 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
     from quizapp import exercise_commands as commands
     from quizapp.core.untrusted import visible
 
-    modes = [flag for flag, on in (("--check", check_file), ("--starter", starter), ("--solution", solution),
-                                   ("--watch", watch_file is not None)) if on]
+    modes = [flag for flag, on in (("--check", check_file), ("--starter", starter), ("--hint", hint),
+                                   ("--solution", solution), ("--watch", watch_file is not None)) if on]
     if len(modes) > 1:
         raise UsageProblem(f"{' and '.join(modes)} cannot be used together")
     if as_json and not check_file:
         raise UsageProblem("--json goes with --check FILE")
+    if dump_case and not check_file:
+        raise UsageProblem("--dump-case CASE DIR goes with --check FILE")
     if modes and name is None:
         raise UsageProblem(f"{modes[0]} needs an exercise NAME (`quizapp exercise` lists them)")
     try:
@@ -262,11 +269,13 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
             click.echo(loaded.id)  # for scripts: `quizapp exercise next --starter > file.py` and so on
             return
         if starter:
-            click.echo(visible(loaded.spec.starter), nl=False)
+            click.echo(visible(commands.starter_text(loaded)), nl=False)
+        elif hint:
+            sys.exit(commands.show_hint(_open_collection(ctx), loaded))
         elif solution:
             click.echo(visible(commands.model_solution(_open_collection(ctx), loaded)), nl=False)
         elif check_file:
-            sys.exit(commands.check_file(_open_collection(ctx), loaded, check_file, device, as_json))
+            sys.exit(commands.check_file(_open_collection(ctx), loaded, check_file, device, as_json, dump_case))
         elif watch_file is not None:
             sys.exit(commands.watch(_open_collection(ctx), loaded, Path(watch_file) if watch_file else None, device))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -107,6 +108,34 @@ def list_exercises(collection: Collection) -> int:
     return 0
 
 
+def starter_text(loaded: LoadedExercise) -> str:
+    """The file to implement, with the spec (prompt, rules, cases) on top."""
+    from quizapp.exercises.starter import starter_file
+
+    return starter_file(loaded)
+
+
+def show_hint(collection: Collection, loaded: LoadedExercise) -> int:
+    """Print the hints seen so far and reveal the next one; remembered for the next call and the TUI."""
+    from quizapp.core.latex import to_unicode
+    from quizapp.exercises.hints import reveal_next_hint
+
+    hints = loaded.spec.hints
+    try:
+        shown, revealed = reveal_next_hint(collection.home, loaded.id, len(hints))
+    finally:
+        collection.close()
+    if not hints:
+        click.echo(f"{loaded.id} has no hints.")
+        return 0
+    for number, hint in enumerate(hints[:shown], 1):
+        text = visible(f"Hint {number} of {len(hints)}: {to_unicode(hint)}")
+        click.echo(click.style(text, bold=True) if number == shown and revealed else click.style(text, dim=True))
+    left = len(hints) - shown
+    click.echo(f"({left} more: run --hint again)" if left else "(that was the last hint)", err=True)
+    return 0
+
+
 def model_solution(collection: Collection, loaded: LoadedExercise) -> str:
     from quizapp.exercises.progress import ExerciseProgress
 
@@ -164,14 +193,22 @@ def _record(collection: Collection, loaded: LoadedExercise, code: str, verdict: 
         )
 
 
-def check_file(collection: Collection, loaded: LoadedExercise, path: Path, device: str, as_json: bool) -> int:
+def check_file(collection: Collection, loaded: LoadedExercise, path: Path, device: str, as_json: bool,
+               dump: tuple[str, Path] | None = None) -> int:
+    """Check FILE and print the verdict; with `dump` = (CASE, DIR), also write that case's inputs
+    and a script that runs FILE on them."""
     from quizapp.exercises.report import format_verdict, verdict_json
 
+    script = None
     try:
         code = _read_code(path)
         checker, device = _checker_for(device)
         try:
+            if dump is not None:
+                _known_case(loaded, dump[0])  # a typo is said before the check, not after it
             verdict = checker.check(loaded, code, str(path), device)
+            if dump is not None and not verdict.exercise_broken:
+                script = _dump(checker, loaded, device, dump, path)
         finally:
             checker.close()
         _record(collection, loaded, code, verdict, "check")
@@ -181,13 +218,35 @@ def check_file(collection: Collection, loaded: LoadedExercise, path: Path, devic
         click.echo(verdict_json(verdict))
     else:
         click.echo(format_verdict(verdict, loaded.spec.title, click.style))
+    if script is not None:
+        click.echo(visible(f"Case {dump[0]!r} written to {script.parent}; run it with: python {script}"), err=True)
     if verdict.exercise_broken:
         return 2
     return 0 if verdict.passed else 1
 
 
-def _check_and_report(collection: Collection, checker: Checker, loaded: LoadedExercise, path: Path, device: str) -> None:
+def _known_case(loaded: LoadedExercise, case_name: str) -> None:
+    names = [case.name for case in loaded.cases]
+    if case_name not in names:
+        raise ExerciseUsageError(f"--dump-case: {loaded.id} has no case {case_name!r} (its cases: {', '.join(names)})")
+
+
+def _dump(checker: Checker, loaded: LoadedExercise, device: str, dump: tuple[str, Path], solution: Path) -> Path:
+    from quizapp.exercises.dump import dump_case
+
+    case_name, folder = dump
+    try:
+        return dump_case(loaded, checker.cases_for(loaded, device), case_name, solution, folder)
+    except OSError as error:
+        raise ExerciseUsageError(f"--dump-case: cannot write {folder} ({error.strerror})") from None
+
+
+def _check_and_report(collection: Collection, checker: Checker, loaded: LoadedExercise, path: Path, device: str,
+                      first: bool) -> None:
+    """One round of a watch: the screen cleared (on a terminal), the verdict, and the sandbox's
+    layers only the first time. The untouched starter is checked but not stored as an attempt."""
     from quizapp.exercises.report import format_verdict
+    from quizapp.exercises.starter import is_untouched
 
     try:
         code = _read_code(path)
@@ -195,9 +254,16 @@ def _check_and_report(collection: Collection, checker: Checker, loaded: LoadedEx
         click.echo(visible(f"{error}; fix it and save again."), err=True)
         return
     verdict = checker.check(loaded, code, str(path), device)
-    _record(collection, loaded, code, verdict, "watch")
-    click.echo(f"\n── {time.strftime('%H:%M:%S')} ──")
-    click.echo(format_verdict(verdict, loaded.spec.title, click.style))
+    untouched = is_untouched(code, loaded)
+    if not untouched:
+        _record(collection, loaded, code, verdict, "watch")
+    if not first and sys.stdout.isatty():
+        click.clear()
+    click.echo(f"── {time.strftime('%H:%M:%S')} ──")
+    click.echo(format_verdict(verdict, loaded.spec.title, click.style, sandbox=first))
+    if untouched:
+        click.echo("This is the starter as it came: not stored as an attempt. Implement the functions and save.",
+                   err=True)
     click.echo(visible(f"Watching {path}; Ctrl+C stops."), err=True)
 
 
@@ -213,6 +279,7 @@ def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, dev
     signal.signal(signal.SIGINT, signal.default_int_handler)
     checker, device = _checker_for(device)
     seen = previous = _UNSEEN
+    rounds = 0
     try:
         click.echo(visible(f"Watching {path} (checks on every save; Ctrl+C stops)."), err=True)
         while True:
@@ -228,7 +295,8 @@ def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, dev
                 if signature is None:
                     click.echo(visible(f"{path}: no such file yet; waiting for it."), err=True)
                 else:
-                    _check_and_report(collection, checker, loaded, path, device)
+                    _check_and_report(collection, checker, loaded, path, device, first=rounds == 0)
+                    rounds += 1
             previous = signature
             time.sleep(WATCH_INTERVAL_S)
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ import pytest
 from test_tui import Clock, text_of
 
 from quizapp.core.collection import Collection
+from quizapp.exercises.starter import starter_file
 from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.exercise import ExerciseScreen
 from quizapp.tui.screens.home import HomeScreen
@@ -158,6 +159,6 @@ async def test_model_solution_after_a_pass_and_start_over_keeps_the_old_file(bui
         await pilot.press("ctrl+o")
         assert "Model solution" in text_of(app, "#exercise-solution")
         await pilot.press("ctrl+n")
-        assert editor.text == screen.exercise.spec.starter
+        assert editor.text == starter_file(screen.exercise)
         kept = [p for p in (builtin_collection.home / "exercises").glob("smooth-l1.*.py")]
         assert len(kept) == 1 and kept[0].read_text() == screen.exercise.solution_path.read_text()

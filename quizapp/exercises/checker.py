@@ -25,6 +25,8 @@ from quizapp.exercises.sandbox.host import WORK_DIR_MB
 from quizapp.exercises.static_check import find_problems
 
 OUTPUT_SHOWN = 2000
+NOT_RUN = "not run"
+"""A case's message when the check stopped before it (a syntax error, a forbidden import …)."""
 SETUP_FAILED_EXIT = 70
 """The child's exit code when quizapp failed before the learner's code ran."""
 HARNESS_FAILED_EXIT = 71
@@ -58,19 +60,37 @@ class Verdict:
     """The exercise file, not the learner's code, is at fault (its reference failed)."""
 
     @property
+    def nothing_ran(self) -> bool:
+        """No case ran: the file did not load (syntax error, forbidden import …) or the check stopped first."""
+        return bool(self.cases) and all(case.message == NOT_RUN for case in self.cases)
+
+    @property
     def summary(self) -> str:
         if self.cancelled:
             return "cancelled"
         passed = sum(case.passed for case in self.cases)
         if self.passed:
             return f"all {len(self.cases)} cases pass"
-        headline = self.error.split("\n", 1)[0] if self.error else "some cases fail"
+        headline = first_line(self.error) if self.error else "some cases fail"
+        if self.nothing_ran:
+            return f"{len(self.cases)} cases not run — {headline}"
         return f"{passed}/{len(self.cases)} cases pass — {headline}" if self.cases else headline
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["duration_s"] = round(self.duration_s, 4)
         return data
+
+
+def first_line(message: str) -> str:
+    """The line that says what went wrong: for a traceback (`File "…", line N` and the code quoted
+    under it), the exception line after the frames, not the first frame."""
+    lines = message.splitlines()
+    for line in lines:
+        if line.startswith(('File "', "    ", "(")) or not line.strip():
+            continue  # a frame, the code it quotes (or a caret), "(n earlier calls not shown)"
+        return line
+    return lines[0] if lines else ""
 
 
 class ReferenceFailure(RuntimeError):
@@ -117,7 +137,7 @@ class Checker:
         else:
             self.host.start()  # the host imports NumPy while torch builds the cases
             try:
-                cases = self._cases_for(exercise, device)
+                cases = self.cases_for(exercise, device)
             except ReferenceFailure as failure:
                 verdict.error = str(failure)
                 verdict.exercise_broken = True
@@ -126,7 +146,8 @@ class Checker:
         verdict.duration_s = time.perf_counter() - started
         return verdict
 
-    def _cases_for(self, exercise: LoadedExercise, device: str) -> list[CaseData]:
+    def cases_for(self, exercise: LoadedExercise, device: str) -> list[CaseData]:
+        """Each case's inputs, calls and expected outputs, built once per exercise and device."""
         key = (exercise.id, device)
         if key not in self._cases:
             built = []
@@ -184,7 +205,7 @@ def _result_bytes(expected: np.ndarray | dict) -> int:
 
 
 def _not_run(exercise: LoadedExercise) -> list[CaseResult]:
-    return [CaseResult(case.name, False, "not run", case.shown()) for case in exercise.cases]
+    return [CaseResult(case.name, False, NOT_RUN, case.shown()) for case in exercise.cases]
 
 
 @dataclass
@@ -235,7 +256,7 @@ def _read_verdict(reply: HostReply, exercise: LoadedExercise, cases: list[CaseDa
     for index, (spec, data) in enumerate(zip(exercise.cases, cases)):
         record = reported.finished.get(index)
         if record is None:
-            message = (stop.case_message if stop else "stopped") if index == stopped_in else "not run"
+            message = (stop.case_message if stop else "stopped") if index == stopped_in else NOT_RUN
             verdict.cases.append(CaseResult(spec.name, False, message, spec.shown()))
             continue
         verdict.cases.append(_case_result(index, spec, data, record, reported, verdict.device))

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 
 from quizapp.core.untrusted import visible
-from quizapp.exercises.checker import Verdict
+from quizapp.exercises.checker import NOT_RUN, Verdict
 
 ABS_ERR_REASON = "infinite: a NaN or ±inf where a finite value was expected, or a finite value where ±inf or NaN was"
 REL_ERR_REASON = "infinite: a value differs where the expected value is 0"
@@ -22,7 +22,10 @@ def format_params(params: dict) -> str:
     return " ".join(f"{key}={value}" for key, value in params.items())
 
 
-def format_verdict(verdict: Verdict, title: str, style: Callable[..., str] = lambda text, **_: text) -> str:
+def format_verdict(verdict: Verdict, title: str, style: Callable[..., str] = lambda text, **_: text,
+                   *, sandbox: bool = True) -> str:
+    """The verdict as text; `sandbox=False` leaves out the line listing the isolation layers (a
+    watch prints it once, not after every save)."""
     header = f"{visible(verdict.exercise)} — {visible(title)}"
     lines = [style(header, bold=True) + f"   [{visible(verdict.device)}, {verdict.duration_s:.2f} s]"]
     if verdict.error:
@@ -31,9 +34,14 @@ def format_verdict(verdict: Verdict, title: str, style: Callable[..., str] = lam
     width = max(map(len, names), default=0)
     shown = None
     for case, name in zip(verdict.cases, names):
+        if case.message == NOT_RUN:
+            if verdict.nothing_ran:
+                continue  # said once below, not as a ✗ on every case
+            lines.append(style(f"  · {name:<{width}}  not run", dim=True))
+            continue
         mark = style("✓", fg="green") if case.passed else style("✗", fg="red")
         lines.append(f"  {mark} {name:<{width}}  {style(visible(format_params(case.params)), dim=True)}")
-        if not case.passed and case.message not in ("not run", verdict.error):
+        if not case.passed and case.message != verdict.error:
             if case.message == shown:
                 lines.append(style("      (the same as above)", dim=True))
             else:
@@ -42,12 +50,15 @@ def format_verdict(verdict: Verdict, title: str, style: Callable[..., str] = lam
     passed = sum(case.passed for case in verdict.cases)
     if verdict.passed:
         lines.append(style(f"All {len(verdict.cases)} cases pass.", fg="green", bold=True))
+    elif verdict.nothing_ran:
+        lines.append(style(f"Not run: none of the {len(verdict.cases)} cases ran; fix the error above first.",
+                           fg="red", bold=True))
     else:
         lines.append(style(f"{passed}/{len(verdict.cases)} cases pass.", fg="red", bold=True))
     if verdict.output.strip():
         lines.append("Your code printed:")
         lines += ["  │ " + line for line in visible(verdict.output).rstrip().splitlines()[-20:]]
-    if verdict.isolation:
+    if verdict.isolation and sandbox:
         lines.append(style(visible("Sandbox: " + "; ".join(verdict.isolation)), dim=True))
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from quizapp.exercises.catalog import LoadedExercise
+from quizapp.exercises.starter import is_untouched, starter_file
 
 
 def solution_path(home: Path, exercise_id: str) -> Path:
@@ -13,11 +14,10 @@ def solution_path(home: Path, exercise_id: str) -> Path:
 
 
 def ensure_solution_file(home: Path, exercise: LoadedExercise) -> Path:
-    """The learner's file for `exercise`, created from the starter the first time."""
+    """The learner's file for `exercise`, created from the starter (with its spec) the first time."""
     path = solution_path(home, exercise.id)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(exercise.spec.starter, encoding="utf-8")
+        save_atomically(path, starter_file(exercise))
     return path
 
 
@@ -25,7 +25,7 @@ def start_over(home: Path, exercise: LoadedExercise) -> Path | None:
     """Put the starter back for a redo; the old file is kept beside it. Returns where it went."""
     path = solution_path(home, exercise.id)
     kept = None
-    if path.exists() and path.read_text(encoding="utf-8", errors="replace") != exercise.spec.starter:
+    if path.exists() and not is_untouched(path.read_text(encoding="utf-8", errors="replace"), exercise):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         kept = path.with_name(f"{exercise.id}.{stamp}.py")
         counter = 1
@@ -33,7 +33,7 @@ def start_over(home: Path, exercise: LoadedExercise) -> Path | None:
             counter += 1
             kept = path.with_name(f"{exercise.id}.{stamp}-{counter}.py")
         path.replace(kept)
-    save_atomically(path, exercise.spec.starter)
+    save_atomically(path, starter_file(exercise))
     return kept
 
 
