@@ -300,7 +300,8 @@ async def test_markup_in_a_verdict_is_shown_literally_and_does_not_crash_the_scr
         table = screen.query_one("#exercise-results")
         assert rows[0][1] == "example" and rows[0][0] == "✗"
         assert rows[0][2] == "your code called sys.exit('[/]'); return a value instead"
-        boom = next(i for i, row in enumerate(rows) if row[2].startswith("File "))
+        # The exception's own line, not its first frame (`File "…"`), and its markup as typed.
+        boom = next(i for i, row in enumerate(rows) if row[2] == "[bold red]x[/: [/] [link=https://evil.example]y")
         table.move_cursor(row=boom)
         await pilot.pause()
         assert "[bold red]x[/: [/] [link=https://evil.example]y" in text_of(app, "#exercise-detail")

@@ -1,7 +1,10 @@
 """One exercise: the prompt and hints beside an editor, checks run in a worker, results below.
 
 The editor holds the learner's workspace file (`<home>/exercises/<id>.py`), saved half a second
-after each change and before every check, so nothing typed is lost to a crash.
+after each change and before every check, so nothing typed is lost to a crash. After a check the
+results panel opens under both: the cases on the left, and on the right the full message of the
+highlighted case, which starts on the first failing one, so the reason is on screen without
+hunting for it (at 80×24 too).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from textual.worker import Worker, WorkerState
 from quizapp.core.latex import to_unicode
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.exercises.catalog import LoadedExercise
-from quizapp.exercises.checker import Verdict
+from quizapp.exercises.checker import NOT_RUN, Verdict, first_line
+from quizapp.exercises.hints import hints_shown, remember_hints_shown
 from quizapp.exercises.progress import ExerciseProgress, ExerciseStatus
 from quizapp.exercises.report import format_params
 from quizapp.exercises.workspace import ensure_solution_file, save_atomically, start_over
@@ -36,6 +40,25 @@ from quizapp.tui.keybar import KeyBar
 from quizapp.tui.render import code_block
 
 AUTOSAVE_DELAY_S = 0.5
+INDENT = "    "
+
+
+class CodeEditor(TextArea):
+    """A TextArea that indents as a Python editor does: Enter keeps the indentation of the line
+    above, and adds one level after a line ending in `:`."""
+
+    async def _on_key(self, event) -> None:  # noqa: ANN001
+        if event.key != "enter" or self.read_only:
+            await super()._on_key(event)
+            return
+        event.stop()
+        event.prevent_default()
+        row, column = self.selection.end
+        before = self.document.get_line(row)[:column]
+        indent = before[: len(before) - len(before.lstrip(" \t"))]
+        if before.rstrip().endswith(":") and not before.lstrip().startswith("#"):
+            indent += INDENT
+        self.replace("\n" + indent, *self.selection)
 
 
 class ExerciseScreen(Screen[None]):
@@ -57,6 +80,9 @@ class ExerciseScreen(Screen[None]):
         Binding("ctrl+o", "show_solution", "Model solution", id="solution", priority=True),
         Binding("ctrl+n", "start_over", "Start over", id="start-over", priority=True),
         Binding("ctrl+s", "save", "Save", id="save", show=False, priority=True),
+        Binding("f2", "switch_pane", "Prompt ⇄ editor", id="switch-pane", priority=True),
+        Binding("alt+down", "scroll_prompt(4)", "Scroll prompt", id="prompt-down", show=False, priority=True),
+        Binding("alt+up", "scroll_prompt(-4)", "Scroll prompt up", id="prompt-up", show=False, priority=True),
         Binding("f1", "app.toggle_help", "Keys", id="keys"),
     ]
 
@@ -69,6 +95,7 @@ class ExerciseScreen(Screen[None]):
         self.path: Path | None = None
         """The learner's workspace file, known once mounted."""
         self.hints_shown = 0
+        """How many hints are on screen; shared with `quizapp exercise NAME --hint`."""
         self._autosave: Timer | None = None
         self._unsaved: str | None = None
         """Editor text not yet on disk."""
@@ -79,11 +106,13 @@ class ExerciseScreen(Screen[None]):
             with VerticalScroll(id="exercise-info"):
                 yield Markdown(id="exercise-prompt")
                 yield Static(id="exercise-hints")
-                yield DataTable(id="exercise-results", cursor_type="row", zebra_stripes=True)
-                yield Static(id="exercise-detail")
                 yield Static(id="exercise-solution")
             with Vertical(id="exercise-editor-pane"):
-                yield TextArea.code_editor("", language=_python_if_available(), id="exercise-editor")
+                yield CodeEditor.code_editor("", language=_python_if_available(), id="exercise-editor")
+        with Horizontal(id="exercise-results-pane"):
+            yield DataTable(id="exercise-results", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="exercise-detail-pane"):
+                yield Static(id="exercise-detail")
         yield Static(id="exercise-status")
         yield KeyBar()
 
@@ -103,6 +132,8 @@ class ExerciseScreen(Screen[None]):
         table = self.query_one("#exercise-results", DataTable)
         for label in ("", "Case", "Result", "Parameters"):
             table.add_column(label, key=label.lower() or "mark")
+        self.query_one("#exercise-results-pane").display = False  # until there is a verdict
+        self.hints_shown = min(hints_shown(collection.home, self.exercise.id), len(self.exercise.spec.hints))
         self._show_hints()
         self._set_status(notice or f"Editing {self.path} · ctrl+r checks · ctrl+t hint · F1 keys")
         editor.focus()
@@ -169,14 +200,31 @@ class ExerciseScreen(Screen[None]):
             self.notify("This exercise has no model solution.")
             return
         code = self.exercise.solution_path.read_text(encoding="utf-8")
-        widget.update(Group(Text("Model solution (ctrl+o hides it)", style="bold"), code_block(code)))
+        widget.update(Group(Text("Model solution (ctrl+o hides it; F2 or alt+↑/↓ scrolls)", style="bold"),
+                            code_block(code)))
         widget.scroll_visible()
+
+    # -- moving around -----------------------------------------------------------------------------
+
+    def action_switch_pane(self) -> None:
+        """Focus the prompt pane (arrows, Page Up/Down, Home/End scroll it) or go back to the editor."""
+        info = self.query_one("#exercise-info", VerticalScroll)
+        if self.focused is info:
+            self.query_one("#exercise-editor", TextArea).focus()
+        else:
+            info.focus()
+
+    def action_scroll_prompt(self, lines: int) -> None:
+        """Scroll the prompt/solution pane without leaving the editor."""
+        info = self.query_one("#exercise-info", VerticalScroll)
+        info.scroll_to(y=info.scroll_y + lines, animate=False)
 
     # -- hints -------------------------------------------------------------------------------------
 
     def action_next_hint(self) -> None:
         if self.hints_shown < len(self.exercise.spec.hints):
             self.hints_shown += 1
+            remember_hints_shown(self.app.collection.home, self.exercise.id, self.hints_shown)
             self._show_hints()
         else:
             self.notify("No more hints for this exercise.")
@@ -233,15 +281,24 @@ class ExerciseScreen(Screen[None]):
             self._show_title()
 
     def show_verdict(self, verdict: Verdict) -> None:
+        """Fill the results panel and put the cursor on the first failing case (if any), so its
+        message is what the detail pane shows."""
         self.verdict = verdict
+        self.query_one("#exercise-results-pane").display = True
         table = self.query_one("#exercise-results", DataTable)
         table.clear()
         for case in verdict.cases:
-            mark = Text("✓", style="green") if case.passed else Text("✗", style="red")
-            first_line = (visible(case.message).splitlines() or [""])[0]
-            table.add_row(mark, safe_text(case.name), safe_text(first_line), safe_text(format_params(case.params)),
-                          key=case.name)
-        self._show_detail(0)
+            if case.message == NOT_RUN:
+                mark = Text("·", style="dim")
+            else:
+                mark = Text("✓", style="green") if case.passed else Text("✗", style="red")
+            table.add_row(mark, safe_text(case.name), safe_text(first_line(visible(case.message))),
+                          safe_text(format_params(case.params)), key=case.name)
+        failing = next((row for row, case in enumerate(verdict.cases)
+                        if not case.passed and case.message != NOT_RUN), 0)
+        if table.row_count:
+            table.move_cursor(row=failing, animate=False)
+        self._show_detail(failing)
         self._set_status(f"{verdict.summary} · {verdict.duration_s:.2f} s on {verdict.device}")
 
     @on(DataTable.RowHighlighted, "#exercise-results")
@@ -249,24 +306,28 @@ class ExerciseScreen(Screen[None]):
         self._show_detail(event.cursor_row)
 
     def _show_detail(self, row: int) -> None:
+        """The highlighted case in full: its name and parameters, then its whole message; then the
+        check's own error, what the code printed, and the sandbox's layers last."""
         verdict = self.verdict
         widget = self.query_one("#exercise-detail", Static)
         if verdict is None:
             widget.update("")
             return
         parts: list[str] = []
+        case = verdict.cases[row] if 0 <= row < len(verdict.cases) else None
+        if case is not None and case.message != NOT_RUN and case.message != verdict.error:
+            mark = "✓" if case.passed else "✗"
+            parts.append(f"{mark} {case.name}  {format_params(case.params)}\n{case.message}")
         if verdict.error:
-            parts.append(verdict.error)
-        failing = [case for case in verdict.cases if not case.passed and case.message not in ("not run",)]
-        case = verdict.cases[row] if 0 <= row < len(verdict.cases) else (failing[0] if failing else None)
-        if case is not None and not case.passed and case.message != verdict.error:
-            parts.append(f"{case.name}: {case.message}")
+            parts.append(verdict.error if not verdict.nothing_ran else
+                         f"{verdict.error}\n\nNone of the {len(verdict.cases)} cases ran: fix this first.")
         if verdict.output.strip():
             # visible() first: splitlines() would break at a \r, a form feed or U+2028 and hide them
             parts.append("Your code printed:\n" + "\n".join(visible(verdict.output).rstrip().splitlines()[-10:]))
         if verdict.isolation:
             parts.append("Sandbox: " + "; ".join(verdict.isolation))
         widget.update(safe_text("\n\n".join(parts)))
+        self.query_one("#exercise-detail-pane", VerticalScroll).scroll_home(animate=False)
 
     def action_cancel_or_back(self) -> None:
         if self.running:
