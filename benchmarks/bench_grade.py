@@ -49,7 +49,7 @@ def main() -> None:
     shutil.copytree(made, home)
     collection = Collection.open(home, [decks], builtin=False)
     if args.today:
-        _log_today(collection, args.today)
+        log_today(collection, args.today)
     # No daily limit in the way: the run answers more cards than Anki's default 200 reviews a day.
     study = StudySession(collection.db, Settings(reviews_per_day=1_000_000))
     now = utc_now()
@@ -89,7 +89,7 @@ def main() -> None:
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _log_today(collection: Collection, count: int) -> None:
+def log_today(collection: Collection, count: int) -> None:
     """`count` answers to review cards earlier today, as `StudySession.rate` logs them."""
     from quizapp.core.clock import study_day
 

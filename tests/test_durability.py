@@ -31,10 +31,11 @@ def start_grader(home: Path, decks: Path, count: int, *extra: str) -> subprocess
     )
 
 
-def test_a_process_killed_right_after_a_grade_loses_nothing(tmp_path: Path, big_deck: Path):
+@pytest.mark.parametrize("checkpoints", [(), ("--checkpoint-every", "0.001")], ids=["at-commit", "background"])
+def test_a_process_killed_right_after_a_grade_loses_nothing(tmp_path: Path, big_deck: Path, checkpoints):
     home = tmp_path / "home"
-    grader = start_grader(home, big_deck, 3, "--then-hang")
-    acknowledged = [grader.stdout.readline().split()[1] for _ in range(3)]
+    grader = start_grader(home, big_deck, 40, "--then-hang", *checkpoints)
+    acknowledged = [grader.stdout.readline().split()[1] for _ in range(40)]
     os.kill(grader.pid, signal.SIGKILL)
     grader.communicate(timeout=10)
     db = open_db(home / "quizapp.db")
@@ -43,6 +44,7 @@ def test_a_process_killed_right_after_a_grade_loses_nothing(tmp_path: Path, big_
         assert logged == acknowledged
         states = {r["id"]: r["state"] for r in db.query("select id, state from cards where reps > 0")}
         assert set(states) == set(acknowledged) and set(states.values()) == {1}
+        assert len(acknowledged) == 40
         assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
     finally:
         db.close()
@@ -53,7 +55,8 @@ def test_two_processes_grading_at_once_lose_no_review(tmp_path: Path, big_deck: 
     home = tmp_path / "home"
     # Create the collection first, so the two graders race on answers only (first opens: below).
     Collection.open(home, [big_deck], builtin=False).close()
-    graders = [start_grader(home, big_deck, 120) for _ in range(2)]
+    # One checkpoints the log in the background as the app does, the other at its commits.
+    graders = [start_grader(home, big_deck, 120, *extra) for extra in ((), ("--checkpoint-every", "0.001"))]
     outputs = [g.communicate(timeout=120) for g in graders]
     for grader, (out, err) in zip(graders, outputs):
         assert grader.returncode == 0, err
@@ -105,3 +108,22 @@ def test_a_database_from_a_newer_quizapp_is_refused_untouched(tmp_path: Path):
     result = sp.run([sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "study"],
                     capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "upgrade quizapp" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_background_checkpoints_stop_with_the_database_and_leave_every_commit_in_the_file(tmp_path: Path, big_deck: Path):
+    import threading
+
+    collection = Collection.open(tmp_path / "home", [big_deck], builtin=False)
+    collection.db.checkpoint_in_background(0.001)
+    assert collection.db.execute("pragma wal_autocheckpoint").fetchone()[0] == 0  # no commit pays for one
+    for i in range(200):
+        collection.db.execute("update cards set reps = ? where id = ?", [i, f"card{i:04d}"])
+        collection.db.conn.commit()
+    collection.close()
+    assert not any(t.name == "quizapp-checkpoints" for t in threading.enumerate())
+    assert not (tmp_path / "home" / "quizapp.db-wal").exists()  # all of it copied back on close
+    db = open_db(tmp_path / "home" / "quizapp.db")
+    try:
+        assert db.execute("select sum(reps) from cards").fetchone()[0] == sum(range(200))
+    finally:
+        db.close()

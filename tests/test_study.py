@@ -1,8 +1,10 @@
 """Scheduling as FSRS says, undo that restores exactly, suspend, bury, limits, day rollover."""
 
 import json
+import random
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from conftest import T0
 from fsrs import Card, Rating, Scheduler, State
 
@@ -191,3 +193,52 @@ def test_the_daily_review_limit_holds_and_says_why(collection):
     from quizapp.core.study import deck_overview
 
     assert all(row["due"] == 0 for row in deck_overview(collection.db, Settings(reviews_per_day=2), later))
+
+
+def _sibling_decks(folder) -> None:
+    """Two decks of notes with siblings: reverses and three-blank clozes, two tags."""
+    for deck in ("alpha", "beta"):
+        lines = ["quizapp: 1", f"deck: {{id: {deck}, title: {deck}}}", "cards:"]
+        for n in range(12):
+            lines += [f"  - id: {deck}-{n}", f"    tags: [{'odd' if n % 2 else 'even'}]"]
+            if n % 3 == 0:
+                lines += ["    kind: reverse", f"    front: front {deck} {n}", f"    back: back {deck} {n}"]
+            elif n % 3 == 1:
+                lines += ["    kind: cloze", f"    text: 'a {{{{c1::one}}}} b {{{{c2::two}}}} c {{{{c3::three}}}} {deck} {n}'"]
+            else:
+                lines += ["    kind: basic", f"    front: q {deck} {n}", f"    back: a {deck} {n}"]
+        (folder / f"{deck}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("study_filter", [
+    StudyFilter(), StudyFilter(deck="beta"), StudyFilter(tag="odd"),
+    StudyFilter(card_ids=("alpha-0", "alpha-0#rev", "alpha-1#c1", "alpha-1#c3", "beta-2", "beta-3")),
+], ids=["all", "deck", "tag", "cards"])
+def test_the_counts_kept_by_the_session_match_a_fresh_count_after_every_step(tmp_path, study_filter):
+    """The session keeps its progress counts from what each answer changed (siblings buried,
+    leeches suspended, learning steps, day rollovers, undo, suspend, bury): at every step they
+    equal what a new session counts in the database."""
+    from quizapp.core.collection import Collection
+
+    folder = tmp_path / "sibling-decks"
+    folder.mkdir()
+    _sibling_decks(folder)
+    collection = Collection.open(tmp_path / "home", [folder], builtin=False)
+    settings = Settings(fuzz=False, new_cards_per_day=15, reviews_per_day=9, leech_lapses=2)
+    study = StudySession(collection.db, settings, study_filter)
+    rng = random.Random(4)
+    now = T0
+    for step in range(400):
+        now += timedelta(minutes=rng.choice((0, 1, 5, 11, 90, 60 * 20)))
+        card = study.next_card(now)
+        action = rng.random()
+        if card is not None and action < 0.85:
+            study.rate(card.id, rng.choice((1, 1, 2, 3, 3, 4)), now)
+        elif card is not None and action < 0.9:
+            study.bury(card.id, now) if action < 0.875 else study.suspend(card.id)
+        elif study.can_undo:
+            study.undo(now)
+        fresh = StudySession(collection.db, settings, study_filter)
+        assert study.counts(now) == fresh.counts(now), f"step {step}"
+    assert collection.db.execute("select count(*) from reviews").fetchone()[0] > 150
+    collection.close()

@@ -21,8 +21,8 @@ def day_bounds(now: datetime, starts_at_hour: int) -> tuple[float, float]:
 
 def study_day(seconds: float, starts_at_hour: int) -> int:
     """The local study day holding epoch `seconds`, as days since 1970-01-01 (for grouping)."""
-    local = datetime.fromtimestamp(seconds).astimezone()
-    return (local - timedelta(hours=starts_at_hour)).date().toordinal() - EPOCH_ORDINAL
+    wall_clock = datetime.fromtimestamp(seconds)  # local, naive
+    return (wall_clock - timedelta(hours=starts_at_hour)).date().toordinal() - EPOCH_ORDINAL
 
 
 def day_date(day: int) -> date:

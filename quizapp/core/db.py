@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,9 +46,12 @@ class QuizDatabase:
     `quizapp study` would otherwise pay before the first card is on screen.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self.conn = conn
+        self.path = path
+        """The file, None in memory."""
         self._full: Database | None = None
+        self._checkpoints: _BackgroundCheckpoints | None = None
 
     def execute(self, sql: str, parameters: object = None) -> sqlite3.Cursor:
         return self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
@@ -63,7 +67,21 @@ class QuizDatabase:
             self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
         self.conn.close()
+
+    def checkpoint_in_background(self, every_s: float = 1.0) -> None:
+        """Copy the write-ahead log back into the database from another thread, not at a commit.
+
+        SQLite checkpoints when a commit brings the log past 1,000 pages: at 100k cards one answer
+        in ~35 paid 8–9 ms for it (a mean of +0.4 ms per answer). A passive checkpoint never waits
+        for, nor blocks, this connection's reads and writes; closing the database checkpoints the rest.
+        """
+        if self.path is None or self._checkpoints is not None:
+            return
+        self.execute("PRAGMA wal_autocheckpoint = 0")
+        self._checkpoints = _BackgroundCheckpoints(self.path, every_s)
 
     @property
     def full(self) -> Database:
@@ -78,6 +96,29 @@ class QuizDatabase:
         return getattr(self.full, name)
 
 
+class _BackgroundCheckpoints:
+    def __init__(self, path: Path, every_s: float) -> None:
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(path, every_s), name="quizapp-checkpoints",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, every_s: float) -> None:
+        conn = sqlite3.connect(str(path), timeout=0)
+        try:
+            while not self._stopping.wait(every_s):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    pass  # the next round tries again; the log only grows meanwhile
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+
 def open_db(path: Path | str) -> QuizDatabase:
     """Open (creating if needed) the quizapp database and bring its schema up to date.
 
@@ -87,7 +128,7 @@ def open_db(path: Path | str) -> QuizDatabase:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-    db = QuizDatabase(conn)
+    db = QuizDatabase(conn, None if str(path) == ":memory:" else Path(path))
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")  # outside any transaction: connect() opened none

@@ -69,17 +69,35 @@ def is_lapse(rating: int, state_before: int) -> bool:
 
 def answer(scheduler: Scheduler, card: Card, rating: Rating, now: datetime, *, day_starts_at_hour: int) -> Card:
     """The card after `rating` at `now`; `card.last_review` is when it was really last answered."""
+    # Good and Easy are held past the grades below them, so those are worked out too.
+    grades = (rating,) if rating <= Rating.Hard else tuple(Rating)[Rating.Hard - 1:rating]
+    return outcomes(scheduler, card, now, day_starts_at_hour=day_starts_at_hour, grades=grades)[rating]
+
+
+def outcomes(scheduler: Scheduler, card: Card, now: datetime, *, day_starts_at_hour: int,
+             grades: tuple[Rating, ...] = tuple(Rating)) -> dict[Rating, Card]:
+    """The card after each of `grades` (in increasing order), kept in order as Anki keeps them:
+    Good at least a day past Hard, Easy a day past Good; for Good, give Hard too, for Easy Good."""
     card = in_study_days(card, now, day_starts_at_hour)
-    after = scheduler.review_card(card, rating, review_datetime=now)[0]
-    if after.state == State.Review and rating in (Rating.Good, Rating.Easy):
-        floor = _fewest_days(scheduler, card, rating, now, day_starts_at_hour)
-        days = _days_until(after.due, now, day_starts_at_hour)
-        if days < floor:
-            after.due += timedelta(days=floor - days)
-    after.last_review = now
-    if after.difficulty is not None:
-        after.difficulty = round(after.difficulty, 3)
-    return after
+    today = study_day(now.timestamp(), day_starts_at_hour)
+    results: dict[Rating, Card] = {}
+    floor = 1  # the fewest days the next grade may give
+    for rating in grades:
+        after = scheduler.review_card(card, rating, review_datetime=now)[0]
+        days = study_day(after.due.timestamp(), day_starts_at_hour) - today
+        if after.state == State.Review and rating != Rating.Again:  # Hard is not held past Again
+            if rating in (Rating.Good, Rating.Easy) and days < floor:
+                after.due += timedelta(days=floor - days)
+                days = floor
+            floor = days + 1
+        elif rating == Rating.Good:
+            # Good keeps the card in its steps: Easy still goes past what Good's memory state would give.
+            floor = max(scheduler._next_interval(stability=after.stability), 1) + 1  # noqa: SLF001 - py-fsrs 6's formula
+        after.last_review = now
+        if after.difficulty is not None:
+            after.difficulty = round(after.difficulty, 3)
+        results[rating] = after
+    return results
 
 
 def in_study_days(card: Card, now: datetime, day_starts_at_hour: int) -> Card:
@@ -89,22 +107,3 @@ def in_study_days(card: Card, now: datetime, day_starts_at_hour: int) -> Card:
     crossed = study_day(now.timestamp(), day_starts_at_hour) - study_day(card.last_review.timestamp(), day_starts_at_hour)
     return Card(card_id=card.card_id, state=card.state, step=card.step, stability=card.stability,
                 difficulty=card.difficulty, due=card.due, last_review=now - timedelta(days=max(crossed, 0)))
-
-
-def _fewest_days(scheduler: Scheduler, card: Card, rating: Rating, now: datetime, day_starts_at_hour: int) -> int:
-    """The shortest interval `rating` may give: a day more than the grade below it gives."""
-    below = Rating(rating - 1)
-    outcome = scheduler.review_card(card, below, review_datetime=now)[0]
-    if outcome.state == State.Review:
-        days = _days_until(outcome.due, now, day_starts_at_hour)
-        if below == Rating.Good:
-            days = max(days, _fewest_days(scheduler, card, below, now, day_starts_at_hour))
-        return days + 1
-    if rating == Rating.Easy:
-        # Good keeps the card in its steps: Easy still goes past what Good's memory state would give.
-        return max(scheduler._next_interval(stability=outcome.stability), 1) + 1  # noqa: SLF001 - py-fsrs 6's formula
-    return 1
-
-
-def _days_until(due: datetime, now: datetime, day_starts_at_hour: int) -> int:
-    return study_day(due.timestamp(), day_starts_at_hour) - study_day(now.timestamp(), day_starts_at_hour)

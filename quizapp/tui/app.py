@@ -73,6 +73,7 @@ class QuizApp(App[None]):
             self._checker.close()
 
     def on_mount(self) -> None:
+        self.collection.db.checkpoint_in_background()
         if self.start == "study":
             # The home screen is built only when the learner goes back to it: first card sooner.
             self.open_study(self.study_filter, self.new_limit)
