@@ -209,7 +209,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     folders = list(paths) or [locations.builtin_content_dir(), *_content_dirs(ctx)]
     deck_folders = [f for f in folders if not (f.is_file() and "exercises" in f.parts[:-1])]
     files = find_deck_files(deck_folders)
-    loads = [load_deck_file(path) for path in files]
+    loads = [load_deck_file(path, check_formulas=True) for path in files]
     cross_file_problems(loads, {})
     exercise_files = find_exercise_files(folders)
     exercises = load_catalog(exercise_files)

@@ -60,8 +60,8 @@ def test_unterminated_cloze_is_an_error():
     ("latex", "unicode"),
     [
         (r"\frac{x-\mu}{\sigma}", "(x-μ)/σ"),
-        (r"\min l(w,b) + \frac{\lambda}{2}\|w\|^2", "min l(w,b) + λ/2‖w‖²"),
-        (r"h_t = \tanh(W_{xh}x_t + W_{hh}h_{t-1} + b_h)", "hₜ = tanh (Wₓₕxₜ + Wₕₕhₜ₋₁ + bₕ)"),
+        (r"\min l(w,b) + \frac{\lambda}{2}\|w\|^2", "min l(w,b) + (λ/2)‖w‖²"),  # (λ/2), not λ/(2‖w‖²)
+        (r"h_t = \tanh(W_{xh}x_t + W_{hh}h_{t-1} + b_h)", "hₜ = tanh(Wₓₕxₜ + Wₕₕhₜ₋₁ + bₕ)"),
         (r"o = s(i-1)+k", "o = s(i-1)+k"),
         (r"x_q", "x_q"),  # no subscript q exists: keep it readable rather than wrong
     ],

@@ -56,7 +56,7 @@ async def test_reveal_grade_and_undo(collection):
         assert "Output size of a conv" in text_of(app, "#prompt")
         assert text_of(app, "#answer").strip() == ""
         await pilot.press("space")
-        assert "⌊(H - K + 2P)/S ⌋" in text_of(app, "#answer")
+        assert "⌊(H - K + 2P)/S⌋ + 1" in text_of(app, "#answer")
         grades = text_of(app, "#grades")
         assert "Again 1m" in grades and "Good 10m" in grades
         await pilot.press("3")

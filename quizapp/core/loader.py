@@ -81,7 +81,8 @@ def find_deck_files(folders: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_deck_file(path: Path) -> DeckLoad:
+def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
+    """Read one deck file; `check_formulas` (for `quizapp validate`) also renders every formula."""
     result = DeckLoad(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -112,6 +113,8 @@ def load_deck_file(path: Path) -> DeckLoad:
     except ValidationError as error:
         result.problems.extend(_pydantic_problems(document, error))
     result.problems.extend(_semantic_problems(document, document.data))
+    if check_formulas:
+        result.problems.extend(_formula_problems(document, document.data))
     if result.problems or deck_file is None:
         result.problems.sort()
         return result
@@ -213,6 +216,45 @@ def _semantic_problems(document: YamlDocument, data: dict) -> list[Problem]:
         elif kind == "bug" and isinstance(card.get("line"), int) and isinstance(card.get("code"), str):
             if card["line"] > len(card["code"].splitlines()):
                 problems.append(document.problem((*at, "line"), f"line {card['line']} is past the end of the code"))
+    return problems
+
+
+# The fields the study screen renders as Markdown with formulas, per card kind (type answers are code).
+RENDERED_FIELDS = {
+    "basic": ("front", "back"), "reverse": ("front", "back"), "cloze": ("text", "extra"),
+    "choice": ("question", "options", "answer", "explain"), "type": ("question", "explain"),
+    "bug": ("question", "answer"), "output": ("explain",),
+}
+
+
+def rendered_texts(kind: str, field_name: str, value: str) -> list[str]:
+    """The texts a field is shown as: a cloze text once per blank number, hidden and revealed."""
+    if kind != "cloze" or field_name != "text":
+        return [value]
+    try:
+        numbers = cloze.numbers(value)
+    except cloze.ClozeError:
+        return []
+    return [cloze.render(value, n, revealed=revealed) for n in numbers for revealed in (False, True)]
+
+
+def _formula_problems(document: YamlDocument, data: dict) -> list[Problem]:
+    """A problem for each formula that would not render cleanly on the study screen."""
+    from quizapp.core.latex import text_math_problems
+
+    problems = []
+    cards = data.get("cards")
+    for index, card in enumerate(cards if isinstance(cards, list) else []):
+        if not isinstance(card, dict):
+            continue
+        for field_name in RENDERED_FIELDS.get(card.get("kind"), ()):
+            values = card.get(field_name)
+            for position, value in enumerate(values if isinstance(values, list) else [values]):
+                if not isinstance(value, str):
+                    continue
+                at = ("cards", index, field_name, position) if isinstance(values, list) else ("cards", index, field_name)
+                messages = [m for text in rendered_texts(card["kind"], field_name, value) for m in text_math_problems(text)]
+                problems.extend(document.problem(at, message) for message in dict.fromkeys(messages))
     return problems
 
 

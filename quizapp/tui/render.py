@@ -1,4 +1,4 @@
-"""Card text → Rich renderables: paragraphs with Unicode math, `inline code`, **bold**, fenced code.
+"""Card text → Rich renderables: paragraphs with Unicode math, `inline code`, **bold**, *italic*, fenced code.
 
 Card text comes from deck files anyone may write: it is built into `Text` (never parsed as
 markup) and its control characters are made visible (`core.untrusted.visible`) on the way in."""
@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from quizapp.core.latex import math_spans
+from quizapp.core.latex import math_spans, unescape_dollars
 from quizapp.core.untrusted import visible
 
 if TYPE_CHECKING:
     from rich.syntax import Syntax
 
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
-_INLINE = re.compile(r"`([^`\n]+)`|\*\*(.+?)\*\*")
+# `code`, **bold**, *italic*. A `*` right after `^`/`_` or beside a `$` belongs to a formula (`$Q^*$`).
+_INLINE = re.compile(r"`([^`\n]+)`|\*\*(.+?)\*\*|(?<![\w*\\^_$])\*(?=[^\s*$])([^*$\n]+?)(?<=[^\s*\\^_])\*(?![\w*$])")
 CODE_THEME = "monokai"
 
 
@@ -37,7 +38,7 @@ def code_block(code: str, lang: str = "python", *, highlight_line: int | None = 
 
 
 def inline(text: str, style: str = "") -> Text:
-    """One paragraph: math to Unicode, `code` and **bold** styled. Math inside code is left alone."""
+    """One paragraph: math to Unicode, `code`, **bold** and *italic* styled. Math inside code is left alone."""
     text = visible(text)
     out = Text(style=style)
     position = 0
@@ -45,8 +46,10 @@ def inline(text: str, style: str = "") -> Text:
         out.append_text(_with_math(text[position : match.start()]))
         if match.group(1) is not None:
             out.append(match.group(1), style="bold #e6db74 on #272822")
-        else:
+        elif match.group(2) is not None:
             out.append_text(_with_math(match.group(2), "bold"))
+        else:
+            out.append_text(_with_math(match.group(3), "italic"))
         position = match.end()
     out.append_text(_with_math(text[position:]))
     return out
@@ -56,10 +59,10 @@ def _with_math(text: str, style: str = "") -> Text:
     out = Text(style=style)
     position = 0
     for start, end, rendered, display in math_spans(text):
-        out.append(text[position:start])
+        out.append(unescape_dollars(text[position:start]))
         out.append(("\n  " if display else "") + rendered + ("\n" if display else ""), style="italic #a6e22e")
         position = end
-    out.append(text[position:])
+    out.append(unescape_dollars(text[position:]))
     return out
 
 
