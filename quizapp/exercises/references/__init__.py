@@ -4,7 +4,16 @@ Each module registers its references on import; `REFERENCES` maps an exercise fi
 to one. torch is imported inside the builders only, never at start-up.
 """
 
-from quizapp.exercises.references import boxes, layers, losses, optimisation, tabular  # noqa: F401 - registers
+from quizapp.exercises.references import (  # noqa: F401 - registers
+    backward,
+    boxes,
+    detection,
+    images,
+    layers,
+    losses,
+    optimisation,
+    tabular,
+)
 from quizapp.exercises.references.base import REFERENCES, CaseData, CaseParams, build_case
 
 __all__ = ["REFERENCES", "CaseData", "CaseParams", "build_case"]

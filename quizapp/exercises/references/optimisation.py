@@ -1,4 +1,4 @@
-"""Optimisation: gradient descent (the fix-the-bug exercise)."""
+"""Optimisation: gradient descent (the fix-the-bug exercise), SGD with momentum, Adam and AdamW."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from quizapp.exercises.references.base import (
     CaseData,
     CaseParams,
     as_array,
+    as_tensor,
     call,
     reference,
 )
@@ -45,3 +46,59 @@ def root_by_gradient_descent(params: RootByGradientDescentParams, rng: np.random
         # Forward differences (as in the notes) move each step by ~1e-8; the root itself does not move.
         tolerance={"x": (0.0, 1e-6)},
     )
+
+
+# -- optimiser steps -------------------------------------------------------------------------------
+
+class OptimiserParams(CaseParams):
+    shape: Annotated[list[Annotated[int, Field(ge=1, le=4096)]], Field(min_length=1, max_length=3)]
+    steps: Annotated[int, Field(ge=1, le=50)] = 3
+    lr: Annotated[float, Field(gt=0)] = 0.1
+    weight_decay: Annotated[float, Field(ge=0)] = 0.0
+    momentum: Annotated[float, Field(ge=0, lt=1)] = 0.9
+    """SGD only."""
+    nesterov: bool = False
+    """SGD only."""
+    betas: tuple[Annotated[float, Field(ge=0, lt=1)], Annotated[float, Field(ge=0, lt=1)]] = (0.9, 0.999)
+    """Adam only."""
+    eps: Annotated[float, Field(gt=0)] = 1e-8
+    """Adam only."""
+    decoupled: bool = False
+    """Adam only: AdamW's decoupled weight decay instead of Adam's L2 term in the gradient."""
+
+
+def _optimiser_case(params: OptimiserParams, rng: np.random.Generator, device: str, kind: str) -> CaseData:
+    import torch
+
+    shape = tuple(params.shape)
+    w0 = rng.standard_normal(shape).astype(params.dtype)
+    grads = rng.standard_normal((params.steps, *shape)).astype(params.dtype)
+    weight = torch.nn.Parameter(as_tensor(w0.copy(), device))  # from_numpy shares memory: step() would change w0
+    if kind == "sgd":
+        optimiser = torch.optim.SGD([weight], lr=params.lr, momentum=params.momentum,
+                                    weight_decay=params.weight_decay, nesterov=params.nesterov)
+        args = (params.lr, params.momentum, params.weight_decay, params.nesterov)
+    else:
+        make = torch.optim.AdamW if params.decoupled else torch.optim.Adam
+        optimiser = make([weight], lr=params.lr, betas=tuple(params.betas), eps=params.eps,
+                         weight_decay=params.weight_decay)
+        args = (params.lr, list(params.betas), params.eps, params.weight_decay, params.decoupled)
+    for step in range(params.steps):
+        weight.grad = as_tensor(grads[step], device)
+        optimiser.step()
+    fn = "sgd_steps" if kind == "sgd" else "adam_steps"
+    return CaseData(inputs={"w": w0, "grads": grads},
+                    calls=[call(fn, "$w", "$grads", *args, outputs=("w_final",))],
+                    expected={"w_final": as_array(weight)})
+
+
+@reference("sgd_steps", OptimiserParams)
+def sgd_steps(params: OptimiserParams, rng: np.random.Generator, device: str) -> CaseData:
+    """torch.optim.SGD (momentum, dampening 0, weight decay, Nesterov) over the given gradients."""
+    return _optimiser_case(params, rng, device, "sgd")
+
+
+@reference("adam_steps", OptimiserParams)
+def adam_steps(params: OptimiserParams, rng: np.random.Generator, device: str) -> CaseData:
+    """torch.optim.Adam, or AdamW when `decoupled`, over the given gradients."""
+    return _optimiser_case(params, rng, device, "adam")
