@@ -39,7 +39,7 @@ _ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "
 _DOUBLE_STRUCK = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "E": "𝔼", "Q": "ℚ", "C": "ℂ", "1": "𝟙"}
 _SYMBOLS = {
     "|": "‖", "lVert": "‖", "rVert": "‖", "Vert": "‖", "lvert": "|", "rvert": "|", "vert": "|", "mid": "|",
-    "sigma": "σ", "epsilon": "ε", "odot": "⊙", "otimes": "⊗", "oplus": "⊕", "top": "ᵀ", "cdot": "·", "times": "×",
+    "sigma": "σ", "epsilon": "ε", "phi": "φ", "odot": "⊙", "otimes": "⊗", "oplus": "⊕", "top": "ᵀ", "cdot": "·", "times": "×",
     "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉", "langle": "⟨", "rangle": "⟩",
     "prime": "′", "{": "{", "}": "}", "%": "%", "$": "$", "#": "#", "&": "&", "_": "_",
     "dots": "…", "ldots": "…", "cdots": "⋯", "quad": "  ", "qquad": "    ", ",": " ", ";": " ", ":": " ",
@@ -49,9 +49,11 @@ _SYMBOLS = {
 # The space that ends a control word: `\\lambda x` is λx and `\\partial h` is ∂h, but `\\lambda = 1` is λ = 1.
 _SOFT_SPACE = "\x00"
 _LETTER_LIKE_SYMBOLS = set("∂∇∞ℓ∅")
-# A fraction is marked while rendering; it gets parentheses only where something touches it: (λ/2)‖w‖².
+# A fraction is marked while rendering; it gets parentheses only where a factor stands beside it: (λ/2)‖w‖².
 _FRACTION = ("\x01", "\x02")
-_TOUCHING_FRACTION = re.compile(r"(?<=[\w)‖])\x01([^\x01\x02]*)\x02|\x01([^\x01\x02]*)\x02(?=[\w(‖√∑∏∫\[])")
+_TOUCHING_FRACTION = re.compile(
+    r"(?:(?<=[\w)‖])|(?<=[\w)‖] ))\x01([^\x01\x02]*)\x02|\x01([^\x01\x02]*)\x02(?= ?[\w(‖√∑∏∫\[])"
+)
 _BIG_OPERATORS = "∑∏∫"
 _OPENING = {"lfloor", "lceil", "langle", "lVert", "lvert", "left", "big", "Big", "bigg", "Bigg", "bigl", "Bigl"}
 _CLOSING = {"rfloor", "rceil", "rangle", "rVert", "rvert", "right", "bigr", "Bigr"}
