@@ -183,8 +183,6 @@ class StudyScreen(Screen[None]):
             parts.append(safe_text(data["output"], style="#e6db74"))
             if data.get("explain"):
                 parts.append(rich_text(data["explain"]))
-        if data.get("source"):
-            parts.append(safe_text(f"source: {data['source']}", style="dim"))
         return Group(Text("─" * 40, style="dim"), *parts)
 
     def _scope(self) -> str:
