@@ -18,6 +18,7 @@ from quizapp.exercises.catalog import Catalog, LoadedExercise, load_catalog
 if TYPE_CHECKING:
     from quizapp.core.collection import Collection
     from quizapp.exercises.checker import Checker, Verdict
+    from quizapp.exercises.sandbox.client import SandboxHost
 
 WATCH_INTERVAL_S = 0.2
 _UNSEEN = object()
@@ -172,10 +173,29 @@ def usable_device(device: str) -> str:
         raise ExerciseUsageError(str(error)) from None
 
 
-def _checker_for(device: str) -> tuple[Checker, str]:
-    from quizapp.exercises.checker import Checker, DeviceUnavailable, resolve_device
+_early_host: SandboxHost | None = None
 
-    checker = Checker()
+
+def start_sandbox_early() -> None:
+    """Start the sandbox host now: it imports NumPy in its own process while this one reads the
+    exercise files, so a first check does not wait for it. Closed at exit if no check takes it."""
+    global _early_host
+    import atexit
+
+    from quizapp.exercises.sandbox.client import SandboxHost
+
+    _early_host = SandboxHost()
+    _early_host.start()
+    atexit.register(_early_host.close)
+
+
+def _checker_for(device: str, home: Path) -> tuple[Checker, str]:
+    from quizapp.exercises.checker import Checker, DeviceUnavailable, resolve_device
+    from quizapp.exercises.reference_cache import cache_dir
+
+    global _early_host
+    checker = Checker(_early_host, cache_dir=cache_dir(home))
+    _early_host = None
     checker.host.start()  # NumPy loads in the host while torch loads here
     try:
         return checker, resolve_device(device)
@@ -202,7 +222,7 @@ def check_file(collection: Collection, loaded: LoadedExercise, path: Path, devic
     script = None
     try:
         code = _read_code(path)
-        checker, device = _checker_for(device)
+        checker, device = _checker_for(device, collection.home)
         try:
             if dump is not None:
                 _known_case(loaded, dump[0])  # a typo is said before the check, not after it
@@ -277,7 +297,7 @@ def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, dev
     # Ctrl+C is how a watch ends. A process started in the background by a non-interactive shell
     # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler: put it back.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    checker, device = _checker_for(device)
+    checker, device = _checker_for(device, collection.home)
     seen = previous = _UNSEEN
     rounds = 0
     try:

@@ -11,6 +11,7 @@ import json
 import signal
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -116,8 +117,14 @@ def resolve_device(requested: str) -> str:
 
 
 class Checker:
-    def __init__(self, host: SandboxHost | None = None) -> None:
+    def __init__(self, host: SandboxHost | None = None, cache_dir: Path | None = None) -> None:
+        """
+        Args:
+            cache_dir: where built cases are kept between processes (reference_cache.py); None
+                builds them with torch in every new process.
+        """
         self.host = host or SandboxHost()
+        self.cache_dir = cache_dir
         self._cases: dict[tuple[str, str], list[CaseData]] = {}
 
     def close(self) -> None:
@@ -149,6 +156,12 @@ class Checker:
     def cases_for(self, exercise: LoadedExercise, device: str) -> list[CaseData]:
         """Each case's inputs, calls and expected outputs, built once per exercise and device."""
         key = (exercise.id, device)
+        if key not in self._cases and self.cache_dir is not None:
+            from quizapp.exercises import reference_cache
+
+            cached = reference_cache.load(self.cache_dir, exercise, device)
+            if cached is not None:
+                self._cases[key] = cached
         if key not in self._cases:
             built = []
             for case in exercise.cases:
@@ -160,6 +173,10 @@ class Checker:
                         f"({type(error).__name__}: {error}); this is a problem in the exercise file, not in your code"
                     ) from error
             self._cases[key] = built
+            if self.cache_dir is not None:
+                from quizapp.exercises import reference_cache
+
+                reference_cache.store(self.cache_dir, exercise, device, built)
         return self._cases[key]
 
     def _run(self, exercise: LoadedExercise, cases: list[CaseData], code: str, filename: str, verdict: Verdict) -> None:
