@@ -21,6 +21,17 @@ class UsageProblem(click.ClickException):
         return visible(self.message)
 
 
+class StorageFailure(click.ClickException):
+    """The database or the disk failed the command (damaged, full, locked, read-only); exits with 1."""
+
+    exit_code = 1
+
+    def format_message(self) -> str:
+        from quizapp.core.untrusted import visible
+
+        return visible(self.message)
+
+
 def _content_option(function):  # noqa: ANN001, ANN202
     return click.option(
         "--content", "content", multiple=True, type=click.Path(path_type=Path),
@@ -60,10 +71,14 @@ def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()): 
     from quizapp.core.collection import Collection
     from quizapp.core.db import NewerDatabaseError
 
+    from quizapp.core.storage import StorageProblem
+
     try:
         return Collection.open(locations.home_dir(ctx.obj["home"]), _content_dirs(ctx, extra_content))
     except (ConfigError, NewerDatabaseError) as error:
         raise UsageProblem(str(error)) from None
+    except StorageProblem as error:
+        raise StorageFailure(str(error)) from None
 
 
 def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] = (), **options) -> None:  # noqa: ANN003
@@ -71,9 +86,12 @@ def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] 
     try:
         from quizapp.tui.app import QuizApp
 
-        QuizApp(collection, start=start, **options).run()
+        app = QuizApp(collection, start=start, **options)
+        app.run()
     finally:
         collection.close()
+    if app.return_code:  # the app crashed (Textual printed the traceback) or stopped on an error
+        sys.exit(app.return_code)
     if collection.sync.problems:
         click.echo(f"{len(collection.sync.skipped_files)} deck file(s) were skipped; `quizapp validate` lists why.",
                    err=True)
@@ -134,6 +152,8 @@ def unsuspend(ctx: click.Context, card_ids: tuple[str, ...], everything: bool) -
         unknown = [card_id for card_id in card_ids if card_id not in known]
         if unknown:
             raise UsageProblem(f"not suspended (or no such card): {', '.join(unknown)}")
+        if everything:
+            collection.back_up("before-unsuspend-all")
         count = unsuspend_cards(collection.db, sorted(known) if everything else list(card_ids))
         click.echo(f"{count} card(s) back in study.")
     finally:
@@ -286,6 +306,79 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
         raise UsageProblem(str(error)) from None
 
 
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def backup(ctx: click.Context) -> None:
+    """List the database's backups (newest first); `now` takes one, `restore NAME` puts one back."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(backup_list)
+
+
+@backup.command("list")
+@click.pass_context
+def backup_list(ctx: click.Context) -> None:
+    """List the backups, newest first: name, time, why it was taken, reviews, size."""
+    from quizapp.core.backup import backup_folder, list_backups
+
+    home = _home(ctx)
+    backups = list_backups(home)
+    for item in backups:
+        when = item.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        size = item.path.stat().st_size / 1e6
+        click.echo(f"{item.name}  {when}  {item.reason}  {item.reviews} reviews  {size:.1f} MB")
+    click.echo(f"{len(backups)} backup(s) in {backup_folder(home)}", err=True)
+
+
+@backup.command("now")
+@click.pass_context
+def backup_now(ctx: click.Context) -> None:
+    """Take a backup of the database now."""
+    import sqlite3
+
+    from quizapp import locations
+    from quizapp.core.backup import take_backup
+    from quizapp.core.storage import describe
+
+    home = _home(ctx)
+    db_path = locations.db_path(home)
+    if not db_path.is_file():
+        raise UsageProblem(f"no database at {db_path} to back up")
+    try:
+        made = take_backup(db_path, home, "manual")
+    except (sqlite3.Error, OSError) as error:
+        raise StorageFailure(describe(error, db_path)) from None
+    click.echo(f"backed up to {made.path}")
+
+
+@backup.command("restore")
+@click.argument("name")
+@click.pass_context
+def backup_restore(ctx: click.Context, name: str) -> None:
+    """Put backup NAME (or a unique start of it) in place of the database; the current one is kept."""
+    import sqlite3
+
+    from quizapp import locations
+    from quizapp.core.backup import find_backup, restore
+    from quizapp.core.storage import describe
+
+    home = _home(ctx)
+    db_path = locations.db_path(home)
+    try:
+        chosen = find_backup(home, name)
+        kept = restore(chosen, db_path, home)
+    except (LookupError, ValueError) as error:
+        raise UsageProblem(str(error.args[0])) from None
+    except (sqlite3.Error, OSError) as error:
+        raise StorageFailure(describe(error, db_path)) from None
+    click.echo(f"restored {chosen.name} ({chosen.reviews} reviews); the database it replaced is kept as {kept}")
+
+
+def _home(ctx: click.Context) -> Path:
+    from quizapp import locations
+
+    return locations.home_dir(ctx.obj["home"])
+
+
 def _builtin_dir() -> Path:
     from quizapp import locations
 
@@ -293,4 +386,12 @@ def _builtin_dir() -> Path:
 
 
 def main() -> None:
-    cli(obj={})
+    import sqlite3
+
+    from quizapp.core.storage import describe
+
+    try:
+        cli(obj={})
+    except (sqlite3.Error, OSError) as error:  # the disk or the database failed mid-command
+        click.echo(f"Error: {describe(error)}", err=True)
+        sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -34,6 +35,14 @@ fuzz = true
 
 # The local hour at which a new study day begins (like Anki's "next day starts at").
 day_starts_at_hour = 4
+
+# Backups of the database (in the backups folder beside it): one when quizapp starts and the
+# newest is older than this many minutes (0: none at start), and one before every schema upgrade,
+# restore or bulk change. Besides the newest 5, one a day, a week and a month are kept for:
+backup_interval_minutes = 30
+backups_daily = 7
+backups_weekly = 4
+backups_monthly = 6
 """
 
 
@@ -57,6 +66,11 @@ class Settings:
     fuzz: bool = True
     day_starts_at_hour: int = 4
     """Local hour at which the study day rolls over."""
+    backup_interval_minutes: int = 30
+    """A backup at start when the newest is older than this; 0 for none at start."""
+    backups_daily: int = 7
+    backups_weekly: int = 4
+    backups_monthly: int = 6
 
     @property
     def learning_steps(self) -> tuple[timedelta, ...]:
@@ -69,12 +83,18 @@ class Settings:
 
 def load_settings(path: Path) -> Settings:
     """Read `path` if it exists; a missing file means every default."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Settings()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if text and not text.endswith("\n"):
+            raise ConfigError(f"{path} ends in the middle of a line: was it cut off? Complete it (or end it "
+                              "with a line break) and start quizapp again.")
+        raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path} cannot be read: {error.strerror or error}") from None
     known = {f.name: f for f in fields(Settings)}
     values: dict[str, object] = {}
     for key, value in raw.items():
@@ -88,13 +108,16 @@ def _checked(path: Path, key: str, value: object) -> object:
     def fail(expected: str) -> ConfigError:
         return ConfigError(f"{path}: {key} must be {expected}, not {value!r}")
 
+    if isinstance(value, float) and not math.isfinite(value):
+        raise fail("a finite number")
     if key == "desired_retention":
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.7 <= value <= 0.99:
             raise fail("a number from 0.70 to 0.99")
         return float(value)
-    if key in ("new_cards_per_day", "reviews_per_day", "leech_lapses", "maximum_interval_days"):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise fail("a whole number ≥ 0")
+    if key in _WHOLE_NUMBERS:
+        low, high = _WHOLE_NUMBERS[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise fail(f"a whole number from {low} to {high:,}")
         return value
     if key == "day_starts_at_hour":
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 23:
@@ -106,13 +129,26 @@ def _checked(path: Path, key: str, value: object) -> object:
         return value
     # learning and relearning steps
     if not isinstance(value, list) or not all(
-        isinstance(m, (int, float)) and not isinstance(m, bool) and m > 0 for m in value
+        isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m <= _LONGEST_STEP_MINUTES for m in value
     ):
-        raise fail("a list of positive numbers of minutes")
+        raise fail(f"a list of numbers of minutes, each above 0 and at most {_LONGEST_STEP_MINUTES:,} (a year)")
     return tuple(float(m) for m in value)
+
+
+_WHOLE_NUMBERS = {
+    "new_cards_per_day": (0, 100_000),
+    "reviews_per_day": (0, 1_000_000),
+    "leech_lapses": (0, 1_000),
+    "maximum_interval_days": (1, 36_500),
+    "backup_interval_minutes": (0, 525_600),
+    "backups_daily": (0, 1_000),
+    "backups_weekly": (0, 1_000),
+    "backups_monthly": (0, 1_000),
+}
+_LONGEST_STEP_MINUTES = 525_600
 
 
 def write_default_config(path: Path) -> None:
     """Leave a commented config file for the learner to edit, once."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         path.write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")
