@@ -62,8 +62,10 @@ class QuizApp(App[None]):
         """The session's exercise checker; its sandbox host stays warm between checks."""
         if self._checker is None:
             from quizapp.exercises.checker import Checker, resolve_device
+            from quizapp.exercises.reference_cache import cache_dir
 
-            self._checker = Checker()
+            # The references cached on disk (as the CLI's): with a warm cache no torch import here.
+            self._checker = Checker(cache_dir=cache_dir(self.collection.home))
             self._checker.host.start()
             self.device = resolve_device(self.device)
         return self._checker
