@@ -17,7 +17,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from anki.collection import AddNoteRequest, Collection  # first: anki.cards imports it back
+from anki.collection import Collection  # first: anki.cards imports it back
 from anki.cards import Card  # noqa: E402, I001
 from anki.scheduler.v3 import CardAnswer
 
@@ -51,7 +51,7 @@ def build(folder: Path) -> Path:
             note = col.new_note(basic)
             note["Front"] = f"Q{n:06d} output size"
             note["Back"] = f"Answer {n}"
-            requests.append(AddNoteRequest(note=note, deck_id=1))
+            requests.append(_request(note))
         col.add_notes(requests)
     rng = random.Random(7)
     now = time.time()
@@ -88,6 +88,12 @@ def build(folder: Path) -> Path:
     conn.close()
     (folder / MARKER).write_text("ok")
     return path
+
+
+def _request(note):  # noqa: ANN001, ANN202
+    from anki.collection import AddNoteRequest
+
+    return AddNoteRequest(note=note, deck_id=1)
 
 
 def log_today(path: Path, count: int) -> None:

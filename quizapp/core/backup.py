@@ -12,12 +12,9 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-from quizapp.core.db import BUSY_TIMEOUT_MS, open_reader
 
 FOLDER = "backups"
 KEEP_NEWEST = 5
@@ -40,7 +37,7 @@ class Backup:
     def reviews(self) -> int | None:
         """Reviews in its log; None when the file cannot be read."""
         try:
-            with closing(open_reader(self.path)) as conn:
+            with _read_only(self.path) as conn:
                 return conn.execute("select count(*) from reviews").fetchone()[0]
         except sqlite3.Error:
             return None
@@ -84,7 +81,7 @@ def take_backup(db_path: Path, home: Path, reason: str, now: datetime | None = N
     folder.mkdir(parents=True, exist_ok=True)
     name = f"quizapp-{now:%Y%m%d-%H%M%S}-{now:%f}-{reason}.db"
     partial = folder / (name + ".partial")
-    source = open_reader(db_path).conn
+    source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True, timeout=10)
     try:
         target = sqlite3.connect(partial)
         try:
@@ -142,6 +139,14 @@ def _month(at: datetime) -> tuple:
     return (local.year, local.month)
 
 
+def has_reviews(db_path: Path) -> bool:
+    try:
+        with _read_only(db_path) as conn:
+            return conn.execute("select exists(select 1 from reviews)").fetchone()[0] == 1
+    except sqlite3.Error:
+        return False
+
+
 def find_backup(home: Path, name: str) -> Backup:
     """The backup called `name` (or a unique start of its name)."""
     backups = list_backups(home)
@@ -164,8 +169,8 @@ def restore(backup: Backup, db_path: Path, home: Path) -> Path:
     folder = backup_folder(home)
     if db_path.exists() and db_path.stat().st_size > 0 and is_intact(db_path):
         kept = take_backup(db_path, home, "before-restore").path
-        source = open_reader(backup.path).conn
-        target = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000)
+        source = sqlite3.connect(f"file:{backup.path.resolve()}?mode=ro", uri=True)
+        target = sqlite3.connect(db_path, timeout=10)
         try:
             source.backup(target)
         finally:
@@ -192,8 +197,18 @@ def check_backup(backup: Backup) -> None:
 def is_intact(db_path: Path) -> bool:
     """`pragma quick_check` (the B-trees and their pages, without matching indexes to rows)."""
     try:
-        with closing(open_reader(db_path)) as conn:
+        with _read_only(db_path) as conn:
             return conn.execute("pragma quick_check").fetchone()[0] == "ok"
     except sqlite3.Error:
         return False
 
+
+class _read_only:
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=10)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()

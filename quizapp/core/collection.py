@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from quizapp import locations
 from quizapp.config import Settings, load_settings, write_default_config
 from quizapp.core import backup
-from quizapp.core.db import holds_reviews, open_db
+from quizapp.core.db import open_db
 from quizapp.core.storage import StorageProblem, check_before_opening, describe, remember_closed
 from quizapp.core.sync import SyncReport, sync_content
 
@@ -53,7 +53,7 @@ class Collection:
         """Start the periodic backup in a thread: at 1M reviews it takes 0.4 s, off the start-up path."""
         interval = self.settings.backup_interval_minutes
         db_path = locations.db_path(self.home)
-        if not interval or not backup.backup_due(self.home, timedelta(minutes=interval)) or not holds_reviews(self.db):
+        if not interval or not backup.backup_due(self.home, timedelta(minutes=interval)) or not backup.has_reviews(db_path):
             return
         retention = backup.Retention(self.settings.backups_daily, self.settings.backups_weekly,
                                      self.settings.backups_monthly)
@@ -70,7 +70,8 @@ class Collection:
 
     def back_up(self, reason: str) -> backup.Backup | None:
         """A backup before a bulk change (an import, new parameters, unsuspending everything…)."""
-        return backup.take_backup(locations.db_path(self.home), self.home, reason) if holds_reviews(self.db) else None
+        db_path = locations.db_path(self.home)
+        return backup.take_backup(db_path, self.home, reason) if backup.has_reviews(db_path) else None
 
     def close(self) -> None:
         if self._backing_up is not None:

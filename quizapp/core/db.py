@@ -158,20 +158,19 @@ def _migrate(db: QuizDatabase, path: Path | str) -> None:
         raise NewerDatabaseError(
             f"{path} was written by a newer quizapp (schema step {unknown[-1]}); upgrade quizapp to open it"
         )
-    version_before = db.execute("PRAGMA user_version").fetchone()[0]
-    if version_before and str(path) != ":memory:" and holds_reviews(db):
-        from quizapp.core.backup import take_backup
-
-        take_backup(Path(path), Path(path).parent, f"before-migration-{version_before}")
+    if version_before := db.execute("PRAGMA user_version").fetchone()[0]:
+        _back_up_before_migration(path, version_before)
     # Under the write lock, so two first starts at once do not both create the tables.
     with write_transaction(db):
         MIGRATIONS.apply(db.full)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def holds_reviews(db: QuizDatabase) -> bool:
-    """The log has at least one review: there is a history to back up."""
-    return db.execute("select exists(select 1 from reviews)").fetchone()[0] == 1
+def _back_up_before_migration(path: Path | str, version: int) -> None:
+    from quizapp.core import backup
+
+    if str(path) != ":memory:" and backup.has_reviews(Path(path)):
+        backup.take_backup(Path(path), Path(path).parent, f"before-migration-{version}")
 
 
 def open_reader(path: Path | str) -> QuizDatabase:

@@ -29,8 +29,9 @@ def check_before_opening(db_path: Path, home: Path) -> None:
     """Raise `StorageProblem` when opening `db_path` would lose or damage the learner's history."""
     if db_path.is_dir():
         raise StorageProblem(f"{db_path} is a folder, not quizapp's database; move it away and start again")
+    history = backup.list_backups(home)
     empty = not db_path.exists() or db_path.stat().st_size == 0
-    if empty and backup.list_backups(home):
+    if empty and history:
         state = "is empty" if db_path.exists() else "is missing"
         raise StorageProblem(
             f"{db_path} {state}, but backups of a history exist; quizapp will not start a new one over it. "

@@ -21,7 +21,6 @@ from quizapp.exercises.references.base import (
     call,
     reference,
 )
-from quizapp.exercises.references.layers import ConvShape
 
 
 def _grads(out, dout: np.ndarray, inputs: list, device: str) -> list[np.ndarray]:  # noqa: ANN001
@@ -62,8 +61,21 @@ def batchnorm_backward(params: BatchNormBackwardParams, rng: np.random.Generator
     )
 
 
-class ConvBackwardParams(ConvShape):
+class ConvBackwardParams(CaseParams):
+    shape: tuple[Positive, Positive, Positive, Positive]
+    weight: tuple[Positive, Positive, Positive, Positive]
+    stride: Positive = 1
+    padding: Annotated[int, Field(ge=0)] = 0
     fortran: bool = False
+
+    @model_validator(mode="after")
+    def _fits(self) -> ConvBackwardParams:
+        if self.weight[1] != self.shape[1]:
+            raise ValueError(f"weight has {self.weight[1]} input channels but the input has {self.shape[1]}")
+        for size, k in zip(self.shape[2:], self.weight[2:]):
+            if size + 2 * self.padding < k:
+                raise ValueError("the kernel is larger than the padded input")
+        return self
 
 
 @reference("conv2d_backward", ConvBackwardParams)

@@ -78,26 +78,21 @@ def avgpool2d(params: PoolParams, rng: np.random.Generator, device: str) -> Case
 
 # -- convolution -----------------------------------------------------------------------------------
 
-class ConvShape(CaseParams):
-    """An input and a weight that a 2-D convolution takes, with its stride and padding."""
-
+class ConvParams(CaseParams):
     shape: tuple[Positive, Positive, Positive, Positive]
     weight: tuple[Positive, Positive, Positive, Positive]
     stride: Positive = 1
     padding: Annotated[int, Field(ge=0)] = 0
+    bias: bool = True
 
     @model_validator(mode="after")
-    def _fits(self) -> ConvShape:
+    def _fits(self) -> ConvParams:
         if self.weight[1] != self.shape[1]:
             raise ValueError(f"weight has {self.weight[1]} input channels but the input has {self.shape[1]}")
         for size, k in zip(self.shape[2:], self.weight[2:]):
             if size + 2 * self.padding < k:
                 raise ValueError("the kernel is larger than the padded input")
         return self
-
-
-class ConvParams(ConvShape):
-    bias: bool = True
 
 
 @reference("conv2d", ConvParams)
