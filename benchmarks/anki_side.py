@@ -17,8 +17,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from anki.cards import Card
 from anki.collection import Collection  # first: anki.cards imports it back
-from anki.cards import Card  # noqa: E402, I001
 from anki.scheduler.v3 import CardAnswer
 
 CARDS = 120_000
@@ -63,13 +63,22 @@ def build(folder: Path) -> Path:
         stability = rng.uniform(0.5, 200)
         due_in_days = int(rng.uniform(-20, 60))
         interval = max(int(stability), 1)
-        data = json.dumps({"s": round(stability, 3), "d": round(rng.uniform(1, 10), 3), "dr": 0.9,
-                           "lrt": int(now + (due_in_days - interval) * 86400)})
+        data = json.dumps(
+            {
+                "s": round(stability, 3),
+                "d": round(rng.uniform(1, 10), 3),
+                "dr": 0.9,
+                "lrt": int(now + (due_in_days - interval) * 86400),
+            }
+        )
         rows.append((today + due_in_days, interval, rng.randint(1, 30), rng.randint(0, 5), data, card_id))
     col.close()
     conn = sqlite3.connect(path)
-    conn.executemany("update cards set type = 2, queue = 2, due = ?, ivl = ?, reps = ?, lapses = ?, data = ?, "
-                     "factor = 2500 where id = ?", rows)
+    conn.executemany(
+        "update cards set type = 2, queue = 2, due = ?, ivl = ?, reps = ?, lapses = ?, data = ?, "
+        "factor = 2500 where id = ?",
+        rows,
+    )
     revlog = []
     taken = set()
     for _ in range(REVIEWS):
@@ -77,20 +86,35 @@ def build(folder: Path) -> Path:
         while at_ms in taken:  # the review log's id is its time in ms
             at_ms += 1
         taken.add(at_ms)
-        revlog.append((at_ms, rng.choice(reviewed), rng.choice((1, 3, 3, 3, 3, 4, 2)), 10, 8, 0,
-                       rng.randint(1500, 20000), 1))
-    conn.executemany("insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
-                     "values (?, ?, -1, ?, ?, ?, ?, ?, ?)", revlog)
+        revlog.append(
+            (
+                at_ms,
+                rng.choice(reviewed),
+                rng.choice((1, 3, 3, 3, 3, 4, 2)),
+                10,
+                8,
+                0,
+                rng.randint(1500, 20000),
+                1,
+            )
+        )
+    conn.executemany(
+        "insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+        "values (?, ?, -1, ?, ?, ?, ?, ?, ?)",
+        revlog,
+    )
     conn.commit()
     # Anki's unicase collation orders its deck and note type names; vacuum rebuilds those indexes.
-    conn.create_collation("unicase", lambda a, b: (a.casefold() > b.casefold()) - (a.casefold() < b.casefold()))
+    conn.create_collation(
+        "unicase", lambda a, b: (a.casefold() > b.casefold()) - (a.casefold() < b.casefold())
+    )
     conn.execute("vacuum")
     conn.close()
     (folder / MARKER).write_text("ok")
     return path
 
 
-def _request(note):  # noqa: ANN001, ANN202
+def _request(note):
     from anki.collection import AddNoteRequest
 
     return AddNoteRequest(note=note, deck_id=1)
@@ -101,8 +125,11 @@ def log_today(path: Path, count: int) -> None:
     conn = sqlite3.connect(path)
     now_ms = int(time.time() * 1000) - 60_000
     ids = [row[0] for row in conn.execute("select id from cards where queue = 2 limit ?", [count])]
-    conn.executemany("insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
-                     "values (?, ?, -1, 3, 10, 8, 0, 5000, 1)", [(now_ms - i, card_id) for i, card_id in enumerate(ids)])
+    conn.executemany(
+        "insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+        "values (?, ?, -1, 3, 10, 8, 0, 5000, 1)",
+        [(now_ms - i, card_id) for i, card_id in enumerate(ids)],
+    )
     conn.commit()
     conn.close()
 
@@ -137,8 +164,16 @@ def main() -> None:
     logged = sqlite3.connect(path).execute("select count(*) from revlog").fetchone()[0]
     cards = col.card_count()
     col.close()
-    print(json.dumps({"cards": cards, "reviews": logged, "counts": [queued.new_count, queued.learning_count,
-                                                                    queued.review_count], "ms": times}))
+    print(
+        json.dumps(
+            {
+                "cards": cards,
+                "reviews": logged,
+                "counts": [queued.new_count, queued.learning_count, queued.review_count],
+                "ms": times,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,14 +28,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CORRECT = ROOT / "content" / "exercises" / "solutions" / "maxpool2d.py"
 
 
-def timed_process(args: list[str], **kwargs) -> float:  # noqa: ANN003
+def timed_process(args: list[str], **kwargs) -> float:
     started = time.perf_counter()
     subprocess.run(args, check=True, capture_output=True, **kwargs)
     return time.perf_counter() - started
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warm-runs", type=int, default=30)
     parser.add_argument("--device", default="cpu")
@@ -43,8 +45,19 @@ def main() -> None:
 
     torch_import, numpy_import, cold, cold_cached = [], [], [], []
     with tempfile.TemporaryDirectory() as home:
-        check = [sys.executable, "-m", "quizapp", "--home", home, "exercise", "maxpool2d", "--check", str(CORRECT),
-                 "--device", options.device]
+        check = [
+            sys.executable,
+            "-m",
+            "quizapp",
+            "--home",
+            home,
+            "exercise",
+            "maxpool2d",
+            "--check",
+            str(CORRECT),
+            "--device",
+            options.device,
+        ]
         subprocess.run(check, check=True, capture_output=True)  # first run creates the collection
         for _ in range(options.runs):  # interleaved, so all see the same machine load
             torch_import.append(timed_process([sys.executable, "-c", "import torch"]))
@@ -59,7 +72,9 @@ def main() -> None:
 
     exercise = load_catalog([locations.builtin_content_dir()]).get("maxpool2d")
     code = CORRECT.read_text()
-    trivial = "def maxpool2d_forward(x, k, s):\n    return x\n\ndef maxpool2d_backward(d, x, k, s):\n    return x\n"
+    trivial = (
+        "def maxpool2d_forward(x, k, s):\n    return x\n\ndef maxpool2d_backward(d, x, k, s):\n    return x\n"
+    )
     checker = Checker()
     try:
         started = time.perf_counter()
@@ -78,14 +93,20 @@ def main() -> None:
     warm_median = statistics.median(warm)
     print(f"device: {options.device}; {options.runs} cold runs, {options.warm_runs} warm runs (medians)")
     print(f"python -c 'import torch'          {base * 1000:8.0f} ms   (baseline)")
-    print(f"cold, no cache                    {cold_median * 1000:8.0f} ms   = import torch + "
-          f"{(cold_median - base) * 1000:.0f} ms  ({cold_median / base:.2f}×)   budget: + 1000 ms")
+    print(
+        f"cold, no cache                    {cold_median * 1000:8.0f} ms   = import torch + "
+        f"{(cold_median - base) * 1000:.0f} ms  ({cold_median / base:.2f}×)   budget: + 1000 ms"
+    )
     print(f"python -c 'import numpy'          {numpy_base * 1000:8.0f} ms   (baseline)")
-    print(f"cold, warm reference cache        {cached_median * 1000:8.0f} ms   = import numpy + "
-          f"{(cached_median - numpy_base) * 1000:.0f} ms   budget: + 300 ms")
+    print(
+        f"cold, warm reference cache        {cached_median * 1000:8.0f} ms   = import numpy + "
+        f"{(cached_median - numpy_base) * 1000:.0f} ms   budget: + 300 ms"
+    )
     print(f"first check in a process          {first_in_process * 1000:8.0f} ms")
-    print(f"warm check (maxpool2d, correct)   {warm_median * 1000:8.1f} ms   p90 "
-          f"{sorted(warm)[int(0.9 * len(warm))] * 1000:.1f} ms   budget: 10 ms")
+    print(
+        f"warm check (maxpool2d, correct)   {warm_median * 1000:8.1f} ms   p90 "
+        f"{sorted(warm)[int(0.9 * len(warm))] * 1000:.1f} ms   budget: 10 ms"
+    )
     print(f"warm sandbox round trip (no work) {statistics.median(round_trip) * 1000:8.1f} ms")
 
 

@@ -21,13 +21,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from fsrs import Card, Rating, Scheduler  # noqa: E402
 from make_collection import make  # noqa: E402
 
-from fsrs import Card, Rating, Scheduler  # noqa: E402
-
+from quizapp.application.collection import Collection  # noqa: E402
 from quizapp.config import Settings  # noqa: E402
 from quizapp.core.clock import utc_now  # noqa: E402
-from quizapp.core.collection import Collection  # noqa: E402
 from quizapp.core.study import StudySession  # noqa: E402
 
 
@@ -39,8 +38,12 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--answers", type=int, default=300)
-    parser.add_argument("--today", type=int, default=0,
-                        help="reviews already logged today (added to the run's copy): the time must stay flat")
+    parser.add_argument(
+        "--today",
+        type=int,
+        default=0,
+        help="reviews already logged today (added to the run's copy): the time must stay flat",
+    )
     args = parser.parse_args()
     decks, made = make(HERE / ".data" / "c100k", 100_000, 1_000_000)
     # Grading writes: it works on a fresh copy each run, so the data it times never drifts.
@@ -72,15 +75,19 @@ def main() -> None:
         reviewed, _ = scheduler.review_card(Card(card_id=0, due=now), Rating.Good, review_datetime=now)
         raw.execute("begin immediate")
         raw.execute("update cards set stability = ? where id = ?", [reviewed.stability, card.id])
-        raw.execute("insert into reviews (card_id, rating, reviewed_at, state_before, before) values (?, 3, ?, 0, '{}')",
-                    [card.id, now.timestamp()])
+        raw.execute(
+            "insert into reviews (card_id, rating, reviewed_at, state_before, before) values (?, 3, ?, 0, '{}')",
+            [card.id, now.timestamp()],
+        )
         raw.execute("commit")
         baseline_ms.append((time.perf_counter() - started) * 1000)
     reviews = collection.db["reviews"].count
     cards = collection.db["cards"].count
     q, b = statistics.median(quizapp_ms), statistics.median(baseline_ms)
     print(f"collection: {cards} cards, {reviews} reviews ({args.today} of them logged earlier today)")
-    print(f"quizapp grade→next : median {q:.2f} ms, p95 {percentile(quizapp_ms, 0.95):.2f} ms  (budget ≤ 5 ms median)")
+    print(
+        f"quizapp grade→next : median {q:.2f} ms, p95 {percentile(quizapp_ms, 0.95):.2f} ms  (budget ≤ 5 ms median)"
+    )
     print(f"progress counts    : median {statistics.median(counts_ms):.2f} ms (after the card is on screen)")
     print(f"baseline fsrs+commit: median {b:.2f} ms, p95 {percentile(baseline_ms, 0.95):.2f} ms")
     print(f"ratio              : {q / b:.2f} ×")
@@ -99,7 +106,15 @@ def log_today(collection: Collection, count: int) -> None:
         collection.db.conn.executemany(
             "insert into reviews (card_id, deck, day, rating, reviewed_at, duration_ms, state_before, before, state) "
             "values (?, ?, ?, 3, ?, 5000, 2, '{}', 2)",
-            [(card_id, deck, study_day(now - 60, 4), now - 60 - i * 0.001, ) for i, (card_id, deck) in enumerate(rows)],
+            [
+                (
+                    card_id,
+                    deck,
+                    study_day(now - 60, 4),
+                    now - 60 - i * 0.001,
+                )
+                for i, (card_id, deck) in enumerate(rows)
+            ],
         )
 
 

@@ -13,7 +13,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -70,7 +69,9 @@ def main() -> None:
         c, u, b = (statistics.median(x) for x in (cold, unchanged, baseline))
         print("10 deck files, 10,000 cards; fresh process each, imports included")
         print(f"cold      : median {c:.3f} s (budget ≤ 1 s)   runs {', '.join(f'{x:.3f}' for x in cold)}")
-        print(f"unchanged : median {u:.3f} s (budget ≤ 0.1 s) runs {', '.join(f'{x:.3f}' for x in unchanged)}")
+        print(
+            f"unchanged : median {u:.3f} s (budget ≤ 0.1 s) runs {', '.join(f'{x:.3f}' for x in unchanged)}"
+        )
         print(f"baseline  : libyaml parse only {b:.3f} s; cold is {c / b:.2f} × that")
     finally:
         shutil.rmtree(work)

@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ["TZ"] = "UTC"
@@ -34,7 +34,11 @@ from quizapp.core.db import open_db  # noqa: E402
 from quizapp.core.optimize import card_reviews, evaluate_split, fit_parameters, optimize, training_histories  # noqa: E402
 
 SHARED_JOSH = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "revlog-josh.csv"
-JOSH = SHARED_JOSH if SHARED_JOSH.exists() else Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "revlog-josh.csv"
+JOSH = (
+    SHARED_JOSH
+    if SHARED_JOSH.exists()
+    else Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "revlog-josh.csv"
+)
 """The shared fixture, or the copy the tests keep where the shared folder is not beside the checkout."""
 
 
@@ -47,12 +51,24 @@ def write_log(db, copies: int) -> tuple[int, int]:
         for row in rows:
             at = datetime.fromisoformat(row["review_time"]).timestamp() + k * 30 * 86400
             card = f"{row['card_id']}#{k}"
-            records.append((card, int(row["review_rating"]), at, int(row["review_duration"]),
-                            0 if card not in seen else 2, "{}", study_day(at, 4), "josh"))
+            records.append(
+                (
+                    card,
+                    int(row["review_rating"]),
+                    at,
+                    int(row["review_duration"]),
+                    0 if card not in seen else 2,
+                    "{}",
+                    study_day(at, 4),
+                    "josh",
+                )
+            )
             seen.add(card)
     db.conn.executemany(
         "insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, day, deck)"
-        " values (?, ?, ?, ?, ?, ?, ?, ?)", records)
+        " values (?, ?, ?, ?, ?, ?, ?, ?)",
+        records,
+    )
     db.conn.commit()
     return len(records), len({r[0] for r in records})
 
@@ -83,16 +99,22 @@ def main() -> None:
         fit_s, _ = timed(lambda: fit_parameters(histories), args.runs)
         print(f"fit (compute_parameters, all items): {fit_s * 1000:.0f} ms  [budget ≤ 1000 ms]")
         split_s, (before, after) = timed(lambda: evaluate_split(histories), args.runs)
-        print(f"split (5 folds, 5 fits + evaluation): {split_s * 1000:.0f} ms; defaults log loss "
-              f"{before.log_loss:.4f} / RMSE(bins) {before.rmse_bins:.4f}, fitted {after.log_loss:.4f} / "
-              f"{after.rmse_bins:.4f}")
-        now = datetime.now(timezone.utc)
+        print(
+            f"split (5 folds, 5 fits + evaluation): {split_s * 1000:.0f} ms; defaults log loss "
+            f"{before.log_loss:.4f} / RMSE(bins) {before.rmse_bins:.4f}, fitted {after.log_loss:.4f} / "
+            f"{after.rmse_bins:.4f}"
+        )
+        now = datetime.now(UTC)
         whole_s, report = timed(lambda: optimize(db, settings, now, dry_run=True), args.runs)
-        print(f"optimize --dry-run, whole use case: {whole_s * 1000:.0f} ms (optimal retention "
-              f"{report.optimal_retention:.2f}; the collection has no cards, so the simulation is a 1-card deck)")
+        print(
+            f"optimize --dry-run, whole use case: {whole_s * 1000:.0f} ms (optimal retention "
+            f"{report.optimal_retention:.2f}; the collection has no cards, so the simulation is a 1-card deck)"
+        )
         db.close()
-    print(f"items + fit: {(items_s + fit_s) * 1000:.0f} ms  [budget ≤ 1000 ms: "
-          f"{'met' if items_s + fit_s <= 1 else 'NOT met'}]")
+    print(
+        f"items + fit: {(items_s + fit_s) * 1000:.0f} ms  [budget ≤ 1000 ms: "
+        f"{'met' if items_s + fit_s <= 1 else 'NOT met'}]"
+    )
 
 
 if __name__ == "__main__":

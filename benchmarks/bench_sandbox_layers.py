@@ -38,7 +38,9 @@ def round_trips(runs: int) -> None:
 
     exercise, problems = load_exercise_file(ROOT / "tests" / "fixtures" / "exercises" / "tight_limits.yaml")
     assert not problems, problems
-    checkers = {mode: Checker(SandboxHost(all_namespaces=mode == "namespaces")) for mode in ("namespaces", "fallback")}
+    checkers = {
+        mode: Checker(SandboxHost(all_namespaces=mode == "namespaces")) for mode in ("namespaces", "fallback")
+    }
     times: dict[str, list[float]] = {mode: [] for mode in checkers}
     try:
         for checker in checkers.values():
@@ -54,12 +56,20 @@ def round_trips(runs: int) -> None:
             checker.close()
     print(f"warm round trip, {len(exercise.cases)} cases of tight-limits, {runs} runs each (median / p90):")
     for mode, values in times.items():
-        print(f"  {mode:<11} {statistics.median(values) * 1000:6.2f} ms / {_p90(values) * 1000:6.2f} ms   "
-              f"[{isolation[mode][0]}; {isolation[mode][1]}]")
+        print(
+            f"  {mode:<11} {statistics.median(values) * 1000:6.2f} ms / {_p90(values) * 1000:6.2f} ms   "
+            f"[{isolation[mode][0]}; {isolation[mode][1]}]"
+        )
 
 
-LAYERS = ["fork + wait (bare)", "+ session, pdeathsig, fd shuffle", "+ rlimits", "+ drop capabilities",
-          "+ landlock", "+ seccomp"]
+LAYERS = [
+    "fork + wait (bare)",
+    "+ session, pdeathsig, fd shuffle",
+    "+ rlimits",
+    "+ drop capabilities",
+    "+ landlock",
+    "+ seccomp",
+]
 
 
 def _child(level: int, workdir: str, readable: list[str]) -> None:
@@ -108,7 +118,9 @@ def _p90(values: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=200)
     options = parser.parse_args()
     round_trips(options.runs)

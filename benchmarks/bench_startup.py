@@ -60,8 +60,20 @@ def main() -> None:
     decks, home = make(HERE / ".data" / "c10k", 10_000, 100_000)
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
     bare_cmd = [sys.executable, str(HERE / "bare_app.py")]
-    quiz_cmd = [sys.executable, "-m", "quizapp", "--home", str(home), "--content", str(decks), "study",
-                "--deck", "synth-00", "--new", "0"]
+    quiz_cmd = [
+        sys.executable,
+        "-m",
+        "quizapp",
+        "--home",
+        str(home),
+        "--content",
+        str(decks),
+        "study",
+        "--deck",
+        "synth-00",
+        "--new",
+        "0",
+    ]
     # Warm the OS file cache and the content sync once; both are what a returning learner has.
     time_to_text(bare_cmd, b"BASELINE-READY", env)
     time_to_text(quiz_cmd, b"Review", env)
@@ -70,8 +82,12 @@ def main() -> None:
         bare.append(time_to_text(bare_cmd, b"BASELINE-READY", env))
         quiz.append(time_to_text(quiz_cmd, b"left today", env))
     b, q = statistics.median(bare), statistics.median(quiz)
-    print(f"bare Textual label : median {b * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in bare)})")
-    print(f"quizapp study      : median {q * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in quiz)})")
+    print(
+        f"bare Textual label : median {b * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in bare)})"
+    )
+    print(
+        f"quizapp study      : median {q * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in quiz)})"
+    )
     print(f"ratio              : {q / b:.2f} × (budget ≤ 1.5 ×)")
 
 

@@ -48,7 +48,9 @@ print(time.perf_counter() - started, len(rows))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     options = parser.parse_args()
     _decks, home = make(HERE / ".data" / "c100k", 100_000, 1_000_000)
@@ -56,22 +58,33 @@ def main() -> None:
     subprocess.run([sys.executable, "-c", PROBE, db], check=True, capture_output=True)  # migrations, caches
     cold, warm, pandas_import, raw = [], [], [], []
     for _ in range(options.runs):
-        out = subprocess.run([sys.executable, "-c", PROBE, db], check=True, capture_output=True, text=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE, db], check=True, capture_output=True, text=True
+        ).stdout.split()
         cold.append(float(out[0]))
         warm.append(float(out[1]))
         reviews = int(out[2])
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import pandas"], check=True)
         pandas_import.append(time.perf_counter() - started)
-        raw.append(float(subprocess.run([sys.executable, "-c", RAW, db], check=True, capture_output=True,
-                                        text=True).stdout.split()[0]))
+        raw.append(
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", RAW, db], check=True, capture_output=True, text=True
+                ).stdout.split()[0]
+            )
+        )
     median = statistics.median
     print(f"{reviews} reviews, 100k cards; {options.runs} runs (medians)")
     print(f"figures, fresh process (imports included)  {median(cold) * 1000:7.0f} ms   budget: 1000 ms")
     print(f"figures, warm (refresh)                    {median(warm) * 1000:7.0f} ms")
-    print(f"baseline: python -c 'import pandas'        {median(pandas_import) * 1000:7.0f} ms (whole process)")
-    print(f"baseline: fetch the raw log into Python    {median(raw) * 1000:7.0f} ms "
-          f"({median(raw) / median(warm):.1f}× the warm figures)")
+    print(
+        f"baseline: python -c 'import pandas'        {median(pandas_import) * 1000:7.0f} ms (whole process)"
+    )
+    print(
+        f"baseline: fetch the raw log into Python    {median(raw) * 1000:7.0f} ms "
+        f"({median(raw) / median(warm):.1f}× the warm figures)"
+    )
 
 
 if __name__ == "__main__":

@@ -37,15 +37,17 @@ sys.path.insert(0, str(HERE))
 from bench_grade import log_today, percentile  # noqa: E402
 from make_collection import make  # noqa: E402
 
+from quizapp.application.collection import Collection  # noqa: E402
 from quizapp.config import Settings  # noqa: E402
 from quizapp.core.clock import utc_now  # noqa: E402
-from quizapp.core.collection import Collection  # noqa: E402
 from quizapp.core.study import StudySession  # noqa: E402
 
 ANKI = "anki==26.9.3"
 
 
-def quizapp_run(work: Path, answers: int, today: int, synchronous: str = "normal") -> tuple[list[float], list[float]]:
+def quizapp_run(
+    work: Path, answers: int, today: int, synchronous: str = "normal"
+) -> tuple[list[float], list[float]]:
     """Per answer: the whole grade → next card time, and the part spent in `rate`."""
     decks, made = make(HERE / ".data" / "c100k", 100_000, 1_000_000)
     home = work / "quizapp-home"
@@ -79,9 +81,21 @@ def quizapp_run(work: Path, answers: int, today: int, synchronous: str = "normal
 
 def anki_run(python: Path, work: Path, answers: int, today: int) -> dict:
     out = subprocess.run(
-        [str(python), str(HERE / "anki_side.py"), "--data", str(HERE / ".data" / "anki100k"),
-         "--work", str(work / "anki"), "--answers", str(answers), "--today", str(today)],
-        check=True, capture_output=True, text=True,
+        [
+            str(python),
+            str(HERE / "anki_side.py"),
+            "--data",
+            str(HERE / ".data" / "anki100k"),
+            "--work",
+            str(work / "anki"),
+            "--answers",
+            str(answers),
+            "--today",
+            str(today),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout)
 
@@ -99,15 +113,23 @@ def anki_python(given: Path | None) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--answers", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--today", type=int, nargs="+", default=[0, 2500, 5000, 10000])
-    parser.add_argument("--work", type=Path, default=None, help="where the runs' copies go (default: a temp dir)")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="where the runs' copies go (default: a temp dir)"
+    )
     parser.add_argument("--anki-python", type=Path, default=None)
-    parser.add_argument("--synchronous", choices=("normal", "full"), default="normal",
-                        help="quizapp's commits: normal (its setting: safe when the process dies) or full "
-                             "(an fsync per answer, as Anki: safe in a power cut too)")
+    parser.add_argument(
+        "--synchronous",
+        choices=("normal", "full"),
+        default="normal",
+        help="quizapp's commits: normal (its setting: safe when the process dies) or full "
+        "(an fsync per answer, as Anki: safe in a power cut too)",
+    )
     args = parser.parse_args()
     python = anki_python(args.anki_python)
     work = Path(tempfile.mkdtemp(prefix="bench-vs-anki-", dir=args.work))
@@ -115,13 +137,19 @@ def main() -> None:
     anki_run(python, work, 1, 0)
     quizapp_run(work, 1, 0)
     made = sqlite3.connect(HERE / ".data" / "c100k" / "home" / "quizapp.db")
-    cards, reviews = (made.execute(f"select count(*) from {table}").fetchone()[0] for table in ("cards", "reviews"))
+    cards, reviews = (
+        made.execute(f"select count(*) from {table}").fetchone()[0] for table in ("cards", "reviews")
+    )
     made.close()
     print(f"quizapp's collection: {cards} cards, {reviews} reviews")
-    print(f"storage: {work}; {args.answers} answers per run, {args.rounds} rounds alternating quizapp / Anki; "
-          f"quizapp's commits synchronous={args.synchronous}, Anki's full\n")
-    print("| reviews logged today | quizapp grade → next: median / p95 / mean | of which `rate` (median) "
-          "| Anki: median / p95 / mean | quizapp ÷ Anki (median) |")
+    print(
+        f"storage: {work}; {args.answers} answers per run, {args.rounds} rounds alternating quizapp / Anki; "
+        f"quizapp's commits synchronous={args.synchronous}, Anki's full\n"
+    )
+    print(
+        "| reviews logged today | quizapp grade → next: median / p95 / mean | of which `rate` (median) "
+        "| Anki: median / p95 / mean | quizapp ÷ Anki (median) |"
+    )
     print("| --- | --- | --- | --- | --- |")
     for today in args.today:
         ours, rate, theirs = [], [], []
@@ -132,11 +160,16 @@ def main() -> None:
             result = anki_run(python, work, args.answers, today)
             theirs += result["ms"]
         q, a = statistics.median(ours), statistics.median(theirs)
-        print(f"| {today:,} | {q:.3f} / {percentile(ours, 0.95):.3f} / {statistics.mean(ours):.3f} ms "
-              f"| {statistics.median(rate):.3f} ms | {a:.3f} / {percentile(theirs, 0.95):.3f} / "
-              f"{statistics.mean(theirs):.3f} ms | {q / a:.2f} |", flush=True)
-    print(f"\nAnki's collection: {result['cards']} cards, {result['reviews']} review-log rows at the end of the last "
-          f"run (every answer committed, read back by another connection); its counts then {result['counts']}")
+        print(
+            f"| {today:,} | {q:.3f} / {percentile(ours, 0.95):.3f} / {statistics.mean(ours):.3f} ms "
+            f"| {statistics.median(rate):.3f} ms | {a:.3f} / {percentile(theirs, 0.95):.3f} / "
+            f"{statistics.mean(theirs):.3f} ms | {q / a:.2f} |",
+            flush=True,
+        )
+    print(
+        f"\nAnki's collection: {result['cards']} cards, {result['reviews']} review-log rows at the end of the last "
+        f"run (every answer committed, read back by another connection); its counts then {result['counts']}"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -13,9 +13,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+from quizapp.application.collection import Collection
 from quizapp.config import Settings
 from quizapp.core.clock import study_day
-from quizapp.core.collection import Collection
 
 DECKS = 10
 KINDS = ("basic", "cloze", "choice", "type", "reverse")
@@ -33,10 +33,14 @@ def write_decks(folder: Path, cards: int) -> None:
             lines.append(f"    kind: {kind}")
             lines.append(f"    tags: [t{n % 7}]")
             if kind in ("basic", "reverse"):
-                lines.append(f"    front: 'Q{n:05d} output size $\\lfloor \\frac{{H-K+2P}}{{S}} \\rfloor + 1$ 卷积'")
+                lines.append(
+                    f"    front: 'Q{n:05d} output size $\\lfloor \\frac{{H-K+2P}}{{S}} \\rfloor + 1$ 卷积'"
+                )
                 lines.append(f"    back: 'Answer {n} with `code` and text'")
             elif kind == "cloze":
-                lines.append(f"    text: 'Q{n:05d} weight decay adds {{{{c1::$\\frac{{\\lambda}}{{2}}\\|w\\|^2$}}}} to the loss'")
+                lines.append(
+                    f"    text: 'Q{n:05d} weight decay adds {{{{c1::$\\frac{{\\lambda}}{{2}}\\|w\\|^2$}}}} to the loss'"
+                )
             elif kind == "choice":
                 lines.append(f"    question: Q{n:05d} which one?")
                 lines.append("    options: [alpha, beta, gamma]")
@@ -58,24 +62,60 @@ def add_history(db_path: Path, reviews: int, seed: int = 7) -> None:
     for card_id in reviewed:
         stability = rng.uniform(0.5, 200)
         due = now + rng.uniform(-20, 60) * 86400
-        updates.append((2, stability, rng.uniform(1, 10), due, due - stability * 86400, rng.randint(1, 30),
-                        rng.randint(0, 5), card_id))
+        updates.append(
+            (
+                2,
+                stability,
+                rng.uniform(1, 10),
+                due,
+                due - stability * 86400,
+                rng.randint(1, 30),
+                rng.randint(0, 5),
+                card_id,
+            )
+        )
     conn.executemany(
         "update cards set state=?, stability=?, difficulty=?, due=?, last_review=?, reps=?, lapses=? where id=?",
         updates,
     )
-    before = json.dumps({"state": 2, "step": None, "stability": 10.0, "difficulty": 5.0, "due": now,
-                         "last_review": now - 864000, "reps": 3, "lapses": 0})
+    before = json.dumps(
+        {
+            "state": 2,
+            "step": None,
+            "stability": 10.0,
+            "difficulty": 5.0,
+            "due": now,
+            "last_review": now - 864000,
+            "reps": 3,
+            "lapses": 0,
+        }
+    )
     deck_of = dict(conn.execute("select id, deck from cards"))
-    insert = ("insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, state, "
-              "stability, difficulty, due, deck, day) values (?,?,?,?,?,?,?,?,?,?,?,?)")
+    insert = (
+        "insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, state, "
+        "stability, difficulty, due, deck, day) values (?,?,?,?,?,?,?,?,?,?,?,?)"
+    )
     batch = []
-    for i in range(reviews):
+    for _i in range(reviews):
         at = now - rng.uniform(0, 365) * 86400
         card_id = rng.choice(reviewed)
         # deck and study day as `StudySession.rate` writes them: stats read the log through them
-        batch.append((card_id, rng.choice((1, 3, 3, 3, 3, 4, 2)), at, rng.randint(1500, 20000),
-                      2, before, 2, 10.0, 5.0, at + 864000, deck_of[card_id], study_day(at, Settings().day_starts_at_hour)))
+        batch.append(
+            (
+                card_id,
+                rng.choice((1, 3, 3, 3, 3, 4, 2)),
+                at,
+                rng.randint(1500, 20000),
+                2,
+                before,
+                2,
+                10.0,
+                5.0,
+                at + 864000,
+                deck_of[card_id],
+                study_day(at, Settings().day_starts_at_hour),
+            )
+        )
         if len(batch) == 50_000:
             conn.executemany(insert, batch)
             batch.clear()

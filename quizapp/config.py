@@ -88,8 +88,10 @@ def load_settings(path: Path) -> Settings:
     try:
         text = path.read_text(encoding="utf-8")
         if text and not text.endswith("\n"):
-            raise ConfigError(f"{path} ends in the middle of a line: was it cut off? Complete it (or end it "
-                              "with a line break) and start quizapp again.")
+            raise ConfigError(
+                f"{path} ends in the middle of a line: was it cut off? Complete it (or end it "
+                "with a line break) and start quizapp again."
+            )
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
@@ -129,9 +131,12 @@ def _checked(path: Path, key: str, value: object) -> object:
         return value
     # learning and relearning steps
     if not isinstance(value, list) or not all(
-        isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m <= _LONGEST_STEP_MINUTES for m in value
+        isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m <= _LONGEST_STEP_MINUTES
+        for m in value
     ):
-        raise fail(f"a list of numbers of minutes, each above 0 and at most {_LONGEST_STEP_MINUTES:,} (a year)")
+        raise fail(
+            f"a list of numbers of minutes, each above 0 and at most {_LONGEST_STEP_MINUTES:,} (a year)"
+        )
     return tuple(float(m) for m in value)
 
 

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from quizapp.application.collection import Collection
 from quizapp.config import Settings
-from quizapp.core.collection import Collection
 from quizapp.core.db import open_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Noon UTC on a fixed day; tests that care about study days pin TZ to UTC.
-T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +43,14 @@ def db(tmp_path: Path):
 @pytest.fixture
 def collection(tmp_path: Path, decks: Path):
     opened = Collection.open(tmp_path / "home", [decks], builtin=False)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def builtin_collection(tmp_path: Path):
+    """A collection of the built-in decks and exercises only."""
+    opened = Collection.open(tmp_path / "home")
     yield opened
     opened.close()
 

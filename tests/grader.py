@@ -6,11 +6,11 @@ Usage: python grader.py HOME DECKS COUNT [--then-hang] [--checkpoint-every SECON
 
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from quizapp.application.collection import Collection
 from quizapp.config import Settings
-from quizapp.core.collection import Collection
 from quizapp.core.study import StudySession
 
 
@@ -21,7 +21,7 @@ def main() -> None:
         collection.db.checkpoint_in_background(float(sys.argv[sys.argv.index("--checkpoint-every") + 1]))
     study = StudySession(collection.db, Settings(), new_limit=10**6)
     for _ in range(count):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         card = study.next_card(now)
         study.rate(card.id, 3, now)
         print(f"graded {card.id}", flush=True)

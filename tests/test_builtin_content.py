@@ -48,21 +48,116 @@ def test_every_cloze_blanks_something_and_every_choice_has_exactly_one_right_opt
 
 # One phrase per line of the seeds' inventory (../shared/seeds/README.md): each must be taught.
 INVENTORY = [
-    "argwhere", "nonzero", "uint8", "sigma", "bbox_inside_weights", "transposed conv", "title",
-    "optimizer", "set_epoch", "MASTER_ADDR", "all_gather", "SyncBatchNorm", "broadcast",
-    "torch.where", "index_select", "unsqueeze", "clamp", "permute", "repeat_interleave", "warpAffine",
-    "backbone", "neck", "bottleneck", "AdaptiveAvgPool2d", "embedding", "pretext", "temperature",
-    "warm-up", "end-to-end", "domain generalisation", "CutMix", "OHEM", "GHM", "PISA", "CSPDarknet",
-    "anchor-free", "ASPP", "BiFPN", "CSP", "Mish", "hard-Swish", "DIoU", "DropBlock", "DropPath",
-    "FRN", "Cross-Iteration", "label smoothing", "standardisation", "early stopping", "Conv3d",
-    "exploding", "multi-label", "track_running_stats", "affine", "momentum", "triplet", "dilation",
-    "groups", "FPN", "K-fold", "lasso", "Jacobian", "ToTensor", "Resize", "Normalize", "GELU",
-    "PReLU", "CrossEntropyLoss", "weight_decay", "iloc", "set_index", "isin", "isnull", "describe",
-    "value_counts", "groupby", "sort_values", "astype", "replace", "fillna", "rename", "dtypes",
-    "get_dummies", "agent", "reward", "two sources of randomness", "dataformats", "batch_first",
-    "num_layers", "torch.stack", "o = s(i - 1) + k", "erosion", "opening", "closing", "Pre-LN",
-    "CBR", "bicubic", "align_corners", "depthwise", "Inception", "RPN", "RoI Pool", "RoI Align",
-    "U-Net", "TransUNet", "patch merging", "SW-MSA", "CenterNet", "snake", "cyclic shift",
+    "argwhere",
+    "nonzero",
+    "uint8",
+    "sigma",
+    "bbox_inside_weights",
+    "transposed conv",
+    "title",
+    "optimizer",
+    "set_epoch",
+    "MASTER_ADDR",
+    "all_gather",
+    "SyncBatchNorm",
+    "broadcast",
+    "torch.where",
+    "index_select",
+    "unsqueeze",
+    "clamp",
+    "permute",
+    "repeat_interleave",
+    "warpAffine",
+    "backbone",
+    "neck",
+    "bottleneck",
+    "AdaptiveAvgPool2d",
+    "embedding",
+    "pretext",
+    "temperature",
+    "warm-up",
+    "end-to-end",
+    "domain generalisation",
+    "CutMix",
+    "OHEM",
+    "GHM",
+    "PISA",
+    "CSPDarknet",
+    "anchor-free",
+    "ASPP",
+    "BiFPN",
+    "CSP",
+    "Mish",
+    "hard-Swish",
+    "DIoU",
+    "DropBlock",
+    "DropPath",
+    "FRN",
+    "Cross-Iteration",
+    "label smoothing",
+    "standardisation",
+    "early stopping",
+    "Conv3d",
+    "exploding",
+    "multi-label",
+    "track_running_stats",
+    "affine",
+    "momentum",
+    "triplet",
+    "dilation",
+    "groups",
+    "FPN",
+    "K-fold",
+    "lasso",
+    "Jacobian",
+    "ToTensor",
+    "Resize",
+    "Normalize",
+    "GELU",
+    "PReLU",
+    "CrossEntropyLoss",
+    "weight_decay",
+    "iloc",
+    "set_index",
+    "isin",
+    "isnull",
+    "describe",
+    "value_counts",
+    "groupby",
+    "sort_values",
+    "astype",
+    "replace",
+    "fillna",
+    "rename",
+    "dtypes",
+    "get_dummies",
+    "agent",
+    "reward",
+    "two sources of randomness",
+    "dataformats",
+    "batch_first",
+    "num_layers",
+    "torch.stack",
+    "o = s(i - 1) + k",
+    "erosion",
+    "opening",
+    "closing",
+    "Pre-LN",
+    "CBR",
+    "bicubic",
+    "align_corners",
+    "depthwise",
+    "Inception",
+    "RPN",
+    "RoI Pool",
+    "RoI Align",
+    "U-Net",
+    "TransUNet",
+    "patch merging",
+    "SW-MSA",
+    "CenterNet",
+    "snake",
+    "cyclic shift",
 ]
 
 
@@ -76,12 +171,16 @@ def test_every_type_in_answer_matches_itself_and_its_alternatives():
     for card in CARDS:
         if card.kind == "type":
             for accepted in card.data["answers"]:
-                assert answers.matches(accepted, card.data["answers"], case_sensitive=card.data["case_sensitive"])
+                assert answers.matches(
+                    accepted, card.data["answers"], case_sensitive=card.data["case_sensitive"]
+                )
 
 
 @pytest.mark.parametrize("card", [c for c in CARDS if c.kind == "output"], ids=lambda c: c.id)
 def test_output_cards_print_what_they_claim(card):
-    result = subprocess.run([sys.executable, "-c", card.data["code"]], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", card.data["code"]], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert answers.normalise(result.stdout) == answers.normalise(card.data["output"])
 
@@ -89,8 +188,8 @@ def test_output_cards_print_what_they_claim(card):
 def test_a_theme_can_be_studied_alone(tmp_path):
     from conftest import T0
 
+    from quizapp.application.collection import Collection
     from quizapp.config import Settings
-    from quizapp.core.collection import Collection
     from quizapp.core.study import StudyFilter, StudySession
 
     collection = Collection.open(tmp_path / "home")

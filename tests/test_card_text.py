@@ -6,7 +6,7 @@ from pathlib import Path
 from test_tui import make_app, text_of
 
 from quizapp import locations
-from quizapp.core.collection import Collection
+from quizapp.application.collection import Collection
 from quizapp.core.loader import find_deck_files, load_deck_file
 
 

@@ -12,7 +12,9 @@ from quizapp.cli import cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quizapp", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "quizapp", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_validate_exits_0_on_good_decks_and_1_with_every_problem():
@@ -65,13 +67,15 @@ def test_every_command_has_help():
         result = CliRunner().invoke(cli, [*command, "--help"], obj={})
         assert result.exit_code == 0, command
         assert "Usage:" in result.output and len(result.output.splitlines()) > 4, command
-        options = [p for p in (cli.commands[command[0]] if command else cli).params if isinstance(p, click.Option)]
+        options = [
+            p for p in (cli.commands[command[0]] if command else cli).params if isinstance(p, click.Option)
+        ]
         assert all(option.help for option in options if option.name != "help"), command
 
 
 def test_suspended_cards_can_be_listed_and_brought_back(tmp_path: Path):
+    from quizapp.application.collection import Collection
     from quizapp.config import Settings
-    from quizapp.core.collection import Collection
     from quizapp.core.study import StudySession
 
     home = tmp_path / "h"

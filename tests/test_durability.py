@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from quizapp.core.collection import Collection
+from quizapp.application.collection import Collection
 from quizapp.core.db import open_db
 from quizapp.core.migrations import MIGRATIONS
 
@@ -27,11 +27,15 @@ def big_deck(tmp_path: Path) -> Path:
 def start_grader(home: Path, decks: Path, count: int, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(GRADER), str(home), str(decks), str(count), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
-@pytest.mark.parametrize("checkpoints", [(), ("--checkpoint-every", "0.001")], ids=["at-commit", "background"])
+@pytest.mark.parametrize(
+    "checkpoints", [(), ("--checkpoint-every", "0.001")], ids=["at-commit", "background"]
+)
 def test_a_process_killed_right_after_a_grade_loses_nothing(tmp_path: Path, big_deck: Path, checkpoints):
     home = tmp_path / "home"
     grader = start_grader(home, big_deck, 40, "--then-hang", *checkpoints)
@@ -58,7 +62,7 @@ def test_two_processes_grading_at_once_lose_no_review(tmp_path: Path, big_deck: 
     # One checkpoints the log in the background as the app does, the other at its commits.
     graders = [start_grader(home, big_deck, 120, *extra) for extra in ((), ("--checkpoint-every", "0.001"))]
     outputs = [g.communicate(timeout=120) for g in graders]
-    for grader, (out, err) in zip(graders, outputs):
+    for grader, (_out, err) in zip(graders, outputs):
         assert grader.returncode == 0, err
         assert "locked" not in err
     acknowledged = sum(len(out.splitlines()) for out, _err in outputs)
@@ -82,7 +86,9 @@ def test_three_first_starts_at_once_build_one_collection(tmp_path: Path, big_dec
     db = open_db(home / "quizapp.db")
     try:
         assert db["cards"].count == 300
-        assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == len(MIGRATIONS._migrations)
+        assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == len(
+            MIGRATIONS._migrations
+        )
     finally:
         db.close()
 
@@ -90,7 +96,7 @@ def test_three_first_starts_at_once_build_one_collection(tmp_path: Path, big_dec
 def test_schema_version_counts_the_migrations():
     from quizapp.core.db import SCHEMA_VERSION
 
-    assert SCHEMA_VERSION == len(MIGRATIONS._migrations)
+    assert len(MIGRATIONS._migrations) == SCHEMA_VERSION
 
 
 def test_a_database_from_a_newer_quizapp_is_refused_untouched(tmp_path: Path):
@@ -105,12 +111,18 @@ def test_a_database_from_a_newer_quizapp_is_refused_untouched(tmp_path: Path):
     db.close()
     with pytest.raises(NewerDatabaseError, match="newer quizapp"):
         open_db(path)
-    result = sp.run([sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "study"],
-                    capture_output=True, text=True, timeout=60)
+    result = sp.run(
+        [sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "study"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "upgrade quizapp" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_background_checkpoints_stop_with_the_database_and_leave_every_commit_in_the_file(tmp_path: Path, big_deck: Path):
+def test_background_checkpoints_stop_with_the_database_and_leave_every_commit_in_the_file(
+    tmp_path: Path, big_deck: Path
+):
     import threading
 
     collection = Collection.open(tmp_path / "home", [big_deck], builtin=False)

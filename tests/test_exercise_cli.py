@@ -17,8 +17,12 @@ MODEL = Path(__file__).parent.parent / "content" / "exercises" / "solutions" / "
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quizapp", "--home", str(home), *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "quizapp", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_exits_0_on_a_pass_and_prints_the_json_of_the_design(tmp_path: Path):
@@ -88,14 +92,20 @@ def test_list_shows_every_exercise_with_its_status(tmp_path: Path):
 
 
 def test_validate_reports_exercise_problems_with_positions():
-    result = subprocess.run([sys.executable, "-m", "quizapp", "validate", str(FIXTURES / "broken_exercises")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "quizapp", "validate", str(FIXTURES / "broken_exercises")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     broken = str(FIXTURES / "broken_exercises" / "exercises" / "broken.yaml")
     unknown = str(FIXTURES / "broken_exercises" / "exercises" / "unknown_check.yaml")
     lines = result.stdout.splitlines()
     assert f"{broken}:8:3: exercise.colour: unknown field 'colour'" in lines
-    assert any(line.startswith(f"{unknown}:5:10: exercise.check: no reference named 'max_pool_3d'") for line in lines)
+    assert any(
+        line.startswith(f"{unknown}:5:10: exercise.check: no reference named 'max_pool_3d'") for line in lines
+    )
 
 
 def test_case_problems_are_positioned_at_the_case(tmp_path: Path):
@@ -106,7 +116,9 @@ def test_case_problems_are_positioned_at_the_case(tmp_path: Path):
     fixed.write_text(path.read_text().replace("  colour: blue\n", ""))
     _loaded, problems = load_exercise_file(fixed)
     messages = [f"{p.line}:{p.column}: {p.message}" for p in problems]
-    assert any(m.startswith("10:7: exercise.cases.1: Value error, kernel [3, 3] is larger") for m in messages), messages
+    assert any(
+        m.startswith("10:7: exercise.cases.1: Value error, kernel [3, 3] is larger") for m in messages
+    ), messages
     assert "11:41: exercise.cases.2.kernal: unknown field 'kernal'" in messages
     assert "11:7: exercise.cases.2: missing field 'kernel'" in messages
     assert "12:14: exercise.cases.3.name: duplicate case name 'ok'" in messages
@@ -116,8 +128,21 @@ def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path
     solution = tmp_path / "mine.py"
     solution.write_text((SOLUTIONS / "wrong_overwrites_overlaps.py").read_text())
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "exercise", "maxpool2d", "--watch", str(solution)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+        [
+            sys.executable,
+            "-m",
+            "quizapp",
+            "--home",
+            str(tmp_path / "home"),
+            "exercise",
+            "maxpool2d",
+            "--watch",
+            str(solution),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
     )
     try:
         first = _read_until(watcher, "cases pass.")
@@ -134,7 +159,9 @@ def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path
         except subprocess.TimeoutExpired:
             watcher.kill()
             watcher.wait()
-            raise AssertionError(f"the watcher ignored Ctrl+C for 60 s; stderr:\n{_drain(watcher, 'stderr')}") from None
+            raise AssertionError(
+                f"the watcher ignored Ctrl+C for 60 s; stderr:\n{_drain(watcher, 'stderr')}"
+            ) from None
     err = _drain(watcher, "stderr")
     assert watcher.returncode == 0
     assert "Stopped watching." in err and "Traceback" not in err
@@ -143,8 +170,21 @@ def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path
 def test_watch_waits_for_a_missing_file_and_survives_a_bad_save(tmp_path: Path):
     solution = tmp_path / "later.py"
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "exercise", "maxpool2d", "--watch", str(solution)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+        [
+            sys.executable,
+            "-m",
+            "quizapp",
+            "--home",
+            str(tmp_path / "home"),
+            "exercise",
+            "maxpool2d",
+            "--watch",
+            str(solution),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
     )
     try:
         _read_until(watcher, "no such file yet", stream="stderr")
@@ -218,5 +258,10 @@ def test_a_case_too_large_to_allocate_is_a_content_problem_not_an_allocation():
 
     _loaded, problems = load_exercise_file(FIXTURES / "broken_exercises" / "exercises" / "too_large.yaml")
     messages = [f"{p.line}: {p.message}" for p in problems]
-    assert any(m.startswith("9: exercise.cases.0: Value error, shape [4096, 64, 512, 512] has") for m in messages), messages
-    assert any(m.startswith("10: exercise.cases.1.shape.2: Input should be less than or equal to 4096") for m in messages), messages
+    assert any(
+        m.startswith("9: exercise.cases.0: Value error, shape [4096, 64, 512, 512] has") for m in messages
+    ), messages
+    assert any(
+        m.startswith("10: exercise.cases.1.shape.2: Input should be less than or equal to 4096")
+        for m in messages
+    ), messages

@@ -23,7 +23,11 @@ def smooth_l1_grad(pred, target, sigma):
 
 
 def test_an_exception_points_at_the_learners_own_line_and_nothing_of_quizapp(tight_exercise, checker):
-    code = GOOD_SMOOTH_L1.replace("    d = pred - target\n    return np.where", "    d = pred - target\n    d = d[99]\n    return np.where", 1)
+    code = GOOD_SMOOTH_L1.replace(
+        "    d = pred - target\n    return np.where",
+        "    d = pred - target\n    d = d[99]\n    return np.where",
+        1,
+    )
     verdict = checker.check(tight_exercise, code, "/home/me/smooth.py")
     message = verdict.cases[0].message
     assert 'File "/home/me/smooth.py", line 6, in smooth_l1' in message
@@ -40,10 +44,18 @@ def test_a_syntax_error_is_reported_with_its_line(tight_exercise, checker):
 
 
 def test_wrong_shape_and_wrong_dtype_are_named(tight_exercise, checker):
-    shape = GOOD_SMOOTH_L1.replace("def smooth_l1(pred, target, sigma):\n", "def smooth_l1(pred, target, sigma):\n    return (pred - target)[:2]\n", 1)
+    shape = GOOD_SMOOTH_L1.replace(
+        "def smooth_l1(pred, target, sigma):\n",
+        "def smooth_l1(pred, target, sigma):\n    return (pred - target)[:2]\n",
+        1,
+    )
     verdict = checker.check(tight_exercise, shape, "mine.py")
     assert verdict.cases[0].message == "loss: shape (2,), expected (4,)"
-    dtype = GOOD_SMOOTH_L1.replace("    d = pred - target\n    return np.where", "    d = (pred - target).astype(np.float32)\n    return np.where", 1)
+    dtype = GOOD_SMOOTH_L1.replace(
+        "    d = pred - target\n    return np.where",
+        "    d = (pred - target).astype(np.float32)\n    return np.where",
+        1,
+    )
     verdict = checker.check(tight_exercise, dtype, "mine.py")
     assert verdict.cases[0].message.startswith("loss: dtype float32, expected float64")
 
@@ -56,7 +68,9 @@ def test_compare_reports_count_first_index_and_errors():
     result = compare("dx", got, expected, 1e-7, 1e-7)
     assert not result.passed
     assert result.message.startswith("dx: 2 of 6 values differ; first at [0, 1]: got nan, expected 0")
-    assert compare("dx", got.astype(np.float32), expected, 1e-7, 1e-7).message.startswith("dx: dtype float32, expected float64")
+    assert compare("dx", got.astype(np.float32), expected, 1e-7, 1e-7).message.startswith(
+        "dx: dtype float32, expected float64"
+    )
     assert compare("out", np.zeros(3), np.zeros(3), 0, 0).passed
 
 
@@ -71,7 +85,9 @@ def test_an_infinite_expected_value_accepts_only_the_same_infinity(got: float | 
     got = -expected if got == "the other infinity" else got
     result = compare("y", np.array([1.0, got]), np.array([1.0, expected]), 1e-5, 1e-5)
     assert not result.passed
-    assert result.message.startswith(f"y: 1 of 2 values differ; first at [1]: got {got:.6g}, expected {expected:.6g}")
+    assert result.message.startswith(
+        f"y: 1 of 2 values differ; first at [1]: got {got:.6g}, expected {expected:.6g}"
+    )
 
 
 def test_the_same_infinity_and_nan_for_nan_pass():
@@ -94,11 +110,16 @@ def test_dtype_hints_fit_the_kinds_of_the_two_dtypes():
     def message(got: str, expected: str) -> str:
         return compare("y", np.zeros(3, dtype=got), np.zeros(3, dtype=expected), 1e-7, 1e-7).message
 
-    assert message("float64", "float32") == ("y: dtype float64, expected float32 "
-                                             "(new arrays default to float64: pass dtype=x.dtype)")
-    assert message("float64", "int64") == ("y: dtype float64, expected int64 "
-                                           "(expected integers (e.g. indices): convert with .astype(np.int64))")
-    assert message("int64", "float32") == "y: dtype int64, expected float32 (integer arithmetic somewhere? compute in x.dtype)"
+    assert message("float64", "float32") == (
+        "y: dtype float64, expected float32 (new arrays default to float64: pass dtype=x.dtype)"
+    )
+    assert message("float64", "int64") == (
+        "y: dtype float64, expected int64 (expected integers (e.g. indices): convert with .astype(np.int64))"
+    )
+    assert (
+        message("int64", "float32")
+        == "y: dtype int64, expected float32 (integer arithmetic somewhere? compute in x.dtype)"
+    )
     assert message("float32", "float64") == "y: dtype float32, expected float64"
     assert message("bool", "int64") == "y: dtype bool, expected int64"
 
@@ -114,9 +135,11 @@ def test_dtype_hints_fit_the_kinds_of_the_two_dtypes():
     ],
 )
 def test_forbidden_calls_are_found_before_running(code: str, line: int):
-    rules = [Forbidden(name="torch", why="torch is the reference"),
-             Forbidden(name="sliding_window_view", why="write the loop"),
-             Forbidden(name="max_pool2d", why="write the loop")]
+    rules = [
+        Forbidden(name="torch", why="torch is the reference"),
+        Forbidden(name="sliding_window_view", why="write the loop"),
+        Forbidden(name="max_pool2d", why="write the loop"),
+    ]
     problems = find_problems(code, "mine.py", rules)
     assert [p.line for p in problems][:1] == [line]
     assert "is not allowed in this exercise" in problems[0].message
@@ -124,7 +147,12 @@ def test_forbidden_calls_are_found_before_running(code: str, line: int):
 
 def test_the_learners_own_function_names_are_not_mistaken_for_forbidden_ones():
     code = "def max_pool2d(x):\n    return x\n\ny = max_pool2d(1)\nimport torchvision_like_name\n"
-    assert find_problems(code, "mine.py", [Forbidden(name="max_pool2d", why="w"), Forbidden(name="torch", why="w")]) == []
+    assert (
+        find_problems(
+            code, "mine.py", [Forbidden(name="max_pool2d", why="w"), Forbidden(name="torch", why="w")]
+        )
+        == []
+    )
 
 
 def test_a_case_torch_refuses_is_blamed_on_the_exercise_file_not_the_learner(checker):
@@ -143,7 +171,9 @@ def test_a_case_torch_refuses_is_blamed_on_the_exercise_file_not_the_learner(che
 def test_the_same_failure_in_every_case_is_printed_once(tight_exercise, checker):
     from quizapp.exercises.report import format_verdict
 
-    verdict = checker.check(tight_exercise, tight_exercise.spec.starter.replace("...", "raise NotImplementedError"), "s.py")
+    verdict = checker.check(
+        tight_exercise, tight_exercise.spec.starter.replace("...", "raise NotImplementedError"), "s.py"
+    )
     text = format_verdict(verdict, tight_exercise.spec.title)
-    assert text.count("File \"s.py\"") == 1
+    assert text.count('File "s.py"') == 1
     assert "(the same as above)" in text

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from test_exercise_cli import run
 
-from quizapp import exercise_commands
-from quizapp.core.collection import Collection
+from quizapp.cli import exercise as exercise_commands
 from quizapp.exercises.starter import starter_file
 
 WRONG = Path(__file__).parent / "solutions"
@@ -27,8 +26,14 @@ def test_every_starter_carries_its_spec_and_still_runs(builtin_exercises, checke
         assert all(case.name in spec for case in exercise.cases), exercise.id
         assert all(f"`{rule.name}`" in spec for rule in exercise.spec.forbid), exercise.id
         assert "$" not in spec.replace("$poly", ""), (exercise.id, "a formula left in LaTeX")
-        functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
-        undocumented = [f.name for f in functions if exercise.id != "fix-gradient-descent" and not ast.get_docstring(f)]
+        functions = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+        ]
+        undocumented = [
+            f.name for f in functions if exercise.id != "fix-gradient-descent" and not ast.get_docstring(f)
+        ]
         assert not undocumented, (exercise.id, "signatures without shapes/dtypes", undocumented)
 
 
@@ -65,23 +70,41 @@ def test_a_failing_case_is_dumped_as_npy_with_a_script_that_runs_the_learners_fi
     mine = tmp_path / "mine.py"
     mine.write_text((WRONG / "maxpool2d" / "wrong_mask_spreads_ties.py").read_text())
     folder = tmp_path / "case"
-    result = run(tmp_path / "home", "exercise", "maxpool2d", "--check", str(mine),
-                 "--dump-case", "ties-go-to-the-first", str(folder))
+    result = run(
+        tmp_path / "home",
+        "exercise",
+        "maxpool2d",
+        "--check",
+        str(mine),
+        "--dump-case",
+        "ties-go-to-the-first",
+        str(folder),
+    )
     assert result.returncode == 1  # the verdict's exit code, as without --dump-case
     assert "✗ ties-go-to-the-first" in result.stdout
     assert "run_case.py" in result.stderr
     x = np.load(folder / "inputs" / "x.npy", allow_pickle=False)
     assert x.shape == (2, 2, 6, 6)
     assert sorted(p.name for p in (folder / "inputs").iterdir()) == ["dout.npy", "x.npy"]
-    ran = subprocess.run([sys.executable, str(folder / "run_case.py")], capture_output=True, text=True, timeout=60)
+    ran = subprocess.run(
+        [sys.executable, str(folder / "run_case.py")], capture_output=True, text=True, timeout=60
+    )
     assert ran.returncode == 0, ran.stderr
     assert "maxpool2d_forward() -> out: shape (2, 2, 3, 3), dtype float64" in ran.stdout
     assert "maxpool2d_backward() -> dx: shape (2, 2, 6, 6)" in ran.stdout
 
 
 def test_dumping_an_unknown_case_is_a_usage_error_naming_the_cases(tmp_path: Path):
-    result = run(tmp_path, "exercise", "maxpool2d", "--check", str(MODELS / "maxpool2d.py"),
-                 "--dump-case", "nope", str(tmp_path / "case"))
+    result = run(
+        tmp_path,
+        "exercise",
+        "maxpool2d",
+        "--check",
+        str(MODELS / "maxpool2d.py"),
+        "--dump-case",
+        "nope",
+        str(tmp_path / "case"),
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no case 'nope'" in result.stderr and "ties-go-to-the-first" in result.stderr
     assert not (tmp_path / "case").exists()
@@ -99,15 +122,9 @@ def test_nothing_ran_says_not_run_once_instead_of_a_cross_per_case(tmp_path: Pat
     assert "Not run: none of the 8 cases ran; fix the error above first." in result.stdout
 
 
-@pytest.fixture
-def builtin_collection(tmp_path: Path):
-    opened = Collection.open(tmp_path / "home")
-    yield opened
-    opened.close()
-
-
 def test_watch_rounds_clear_the_terminal_show_the_sandbox_once_and_skip_the_untouched_starter(
-        builtin_collection, builtin_exercises, checker, tmp_path: Path, capsys, monkeypatch):
+    builtin_collection, builtin_exercises, checker, tmp_path: Path, capsys, monkeypatch
+):
     exercise = builtin_exercises.get("maxpool2d")
     mine = tmp_path / "mine.py"
     mine.write_text(starter_file(exercise))

@@ -5,8 +5,11 @@ from pathlib import Path
 
 import pytest
 
-NAMED = [path for path in sorted((Path(__file__).parent / "solutions").glob("*/wrong_*.py"))
-         if path.read_text().startswith("# fails: ")]
+NAMED = [
+    path
+    for path in sorted((Path(__file__).parent / "solutions").glob("*/wrong_*.py"))
+    if path.read_text().startswith("# fails: ")
+]
 
 
 def _named_case(path: Path) -> str:
@@ -14,8 +17,18 @@ def _named_case(path: Path) -> str:
 
 
 def test_the_new_exercises_each_have_named_wrong_solutions(builtin_exercises):
-    new = ["batchnorm-backward", "conv2d-backward", "rnn-bptt", "sgd-momentum", "adam-adamw", "focal-loss",
-           "roi-pool", "centernet-decode", "morphology", "swin-patch-merging"]
+    new = [
+        "batchnorm-backward",
+        "conv2d-backward",
+        "rnn-bptt",
+        "sgd-momentum",
+        "adam-adamw",
+        "focal-loss",
+        "roi-pool",
+        "centernet-decode",
+        "morphology",
+        "swin-patch-merging",
+    ]
     for exercise_id in new:
         assert builtin_exercises.get(exercise_id) is not None, exercise_id
         named = [path for path in NAMED if path.parent.name == exercise_id]

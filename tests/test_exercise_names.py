@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from test_tui import Clock
 
-from quizapp.core.collection import Collection
 from quizapp.exercises.catalog import load_catalog
 from quizapp.exercises.names import AmbiguousName, NameNotFound, resolve
 from quizapp.exercises.path import path_order
@@ -19,20 +18,27 @@ MODELS = Path(__file__).parent.parent / "content" / "exercises" / "solutions"
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quizapp", "--home", str(home), *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "quizapp", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize(("typed", "meant"), [
-    ("conv", "conv2d"),             # an alias
-    ("Conv2d", "conv2d"),           # the id, in another case
-    ("MAXPOOL2D", "maxpool2d"),
-    ("maxpool", "maxpool2d"),
-    ("bn", "batchnorm"),
-    ("avg", "avgpool2d"),           # a unique prefix
-    ("smooth_l1", "smooth-l1"),     # underscores for hyphens
-    ("roi-al", "roi-align"),
-])
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("conv", "conv2d"),  # an alias
+        ("Conv2d", "conv2d"),  # the id, in another case
+        ("MAXPOOL2D", "maxpool2d"),
+        ("maxpool", "maxpool2d"),
+        ("bn", "batchnorm"),
+        ("avg", "avgpool2d"),  # a unique prefix
+        ("smooth_l1", "smooth-l1"),  # underscores for hyphens
+        ("roi-al", "roi-align"),
+    ],
+)
 def test_a_name_resolves_by_id_alias_or_unique_prefix(builtin_exercises, typed: str, meant: str):
     assert resolve(builtin_exercises, typed).id == meant
 
@@ -47,7 +53,9 @@ def test_a_prefix_of_several_is_ambiguous_and_lists_them_in_path_order(builtin_e
     with pytest.raises(AmbiguousName) as raised:
         resolve(builtin_exercises, "r", order)
     ids = [exercise.id for exercise in raised.value.matches]
-    assert {"roi-align", "rnn-forward", "bilinear-resize"} <= set(ids)  # bilinear-resize by its alias `resize`
+    assert {"roi-align", "rnn-forward", "bilinear-resize"} <= set(
+        ids
+    )  # bilinear-resize by its alias `resize`
     assert ids == sorted(ids, key=order.index)
 
 
@@ -79,10 +87,10 @@ def test_an_alias_that_names_another_exercise_is_a_positioned_problem_and_ignore
     messages = sorted(str(problem) for problem in catalog.problems)
     assert any("second-one.yaml:4:" in m and "'first-one' is also a name of first-one" in m for m in messages)
     assert any("'shared' is also a name of" in m for m in messages)
-    assert resolve(catalog, "mine").id == "first-one"        # the unclashing alias still works
-    assert resolve(catalog, "first-one").id == "first-one"   # an id beats another's alias
+    assert resolve(catalog, "mine").id == "first-one"  # the unclashing alias still works
+    assert resolve(catalog, "first-one").id == "first-one"  # an id beats another's alias
     with pytest.raises(NameNotFound):
-        resolve(catalog, "shared")                            # a clashing alias means neither
+        resolve(catalog, "shared")  # a clashing alias means neither
 
 
 def test_an_alias_repeating_the_id_is_a_problem(tmp_path: Path):
@@ -119,14 +127,9 @@ def test_next_follows_the_path_and_the_list_shows_progress(tmp_path: Path):
     assert "1 of" in listing and "passed · 0 due again" in listing
 
 
-@pytest.fixture
-def builtin_collection(tmp_path: Path):
-    opened = Collection.open(tmp_path / "home")
-    yield opened
-    opened.close()
-
-
-async def test_home_picker_opens_a_unique_name_and_offers_the_matches_of_an_ambiguous_one(builtin_collection, checker):
+async def test_home_picker_opens_a_unique_name_and_offers_the_matches_of_an_ambiguous_one(
+    builtin_collection, checker
+):
     app = QuizApp(builtin_collection, checker=checker, clock=Clock())
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()  # the exercise list loads in a worker

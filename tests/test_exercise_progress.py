@@ -10,7 +10,9 @@ from quizapp.exercises.progress import ExerciseProgress
 
 
 def verdict(passed: bool) -> Verdict:
-    return Verdict("maxpool2d", passed, "cpu", 0.1, [CaseResult("a", passed, "ok" if passed else "dx: differs")])
+    return Verdict(
+        "maxpool2d", passed, "cpu", 0.1, [CaseResult("a", passed, "ok" if passed else "dx: differs")]
+    )
 
 
 def test_every_attempt_is_stored_with_its_code(db, settings):
@@ -18,8 +20,10 @@ def test_every_attempt_is_stored_with_its_code(db, settings):
     progress.record("maxpool2d", "v1", verdict(False), T0, "tui")
     progress.record("maxpool2d", "v2", verdict(True), T0 + timedelta(minutes=1), "check")
     rows = list(db.query("select code, passed, cases_passed, via from exercise_attempts order by id"))
-    assert rows == [{"code": "v1", "passed": 0, "cases_passed": 0, "via": "tui"},
-                    {"code": "v2", "passed": 1, "cases_passed": 1, "via": "check"}]
+    assert rows == [
+        {"code": "v1", "passed": 0, "cases_passed": 0, "via": "tui"},
+        {"code": "v2", "passed": 1, "cases_passed": 1, "via": "check"},
+    ]
     assert progress.last_code("maxpool2d") == "v2"
 
 

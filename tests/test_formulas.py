@@ -84,11 +84,13 @@ def test_prices_and_escaped_dollars_are_text():
 def test_markdown_italic_bold_and_code_are_styled_not_shown():
     text = inline("the weight of the *new* batch, **not** the `old` one, and $Q^*(s, a)$ is no italic")
     assert text.plain == "the weight of the new batch, not the old one, and Q*(s, a) is no italic"
-    assert {text.plain[span.start : span.end] for span in text.spans if "italic" in str(span.style)} >= {"new"}
+    assert {text.plain[span.start : span.end] for span in text.spans if "italic" in str(span.style)} >= {
+        "new"
+    }
     assert inline("2 * x * y and a*b*c").plain == "2 * x * y and a*b*c"
 
 
-def _prose(renderable) -> str:  # noqa: ANN001
+def _prose(renderable) -> str:
     """What a card shows outside code: every paragraph's text with its code spans blanked out."""
     if isinstance(renderable, Group):
         return "\n".join(_prose(part) for part in renderable.renderables)
@@ -125,8 +127,11 @@ def _exercise_texts():
 
 
 def test_every_formula_in_the_builtin_content_renders_cleanly():
-    problems = [f"{where}: {problem}" for where, text in [*_deck_texts(), *_exercise_texts()]
-                for problem in text_math_problems(text)]
+    problems = [
+        f"{where}: {problem}"
+        for where, text in [*_deck_texts(), *_exercise_texts()]
+        for problem in text_math_problems(text)
+    ]
     assert problems == []
 
 
@@ -148,8 +153,9 @@ def test_validate_fails_on_a_formula_that_does_not_render(tmp_path: Path):
         "  - id: macro\n    kind: basic\n    front: 'What is $\\foo(x)$?'\n    back: 'It costs $5.'\n",
         encoding="utf-8",
     )
-    result = subprocess.run([sys.executable, "-m", "quizapp", "validate", str(deck)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "quizapp", "validate", str(deck)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert any(line.startswith(f"{deck}:6:") and "runs past a '$'" in line for line in lines)
@@ -159,7 +165,10 @@ def test_validate_fails_on_a_formula_that_does_not_render(tmp_path: Path):
 
 def test_the_study_path_does_not_render_formulas_to_load_a_deck(tmp_path: Path):
     deck = tmp_path / "deck.yaml"
-    deck.write_text("quizapp: 1\ndeck: {id: dd, title: D}\ncards:\n"
-                    "  - id: cc\n    kind: basic\n    front: '$\\foo$'\n    back: b\n", encoding="utf-8")
+    deck.write_text(
+        "quizapp: 1\ndeck: {id: dd, title: D}\ncards:\n"
+        "  - id: cc\n    kind: basic\n    front: '$\\foo$'\n    back: b\n",
+        encoding="utf-8",
+    )
     assert load_deck_file(deck).ok  # the learner still studies it; validate names the formula
     assert not load_deck_file(deck, check_formulas=True).ok

@@ -9,14 +9,17 @@ from conftest import FIXTURES
 
 def probe(code: str, *args: object) -> str:
     """Run `code` in a fresh interpreter and return what it printed (it must succeed)."""
-    result = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
 
 PROBE = """
 import sys
 from pathlib import Path
-from quizapp.core.collection import Collection
+from quizapp.application.collection import Collection
 from quizapp.core.study import StudySession, deck_overview
 import quizapp.cli, quizapp.tui.app, quizapp.tui.screens.home, quizapp.tui.screens.study
 collection = Collection.open(Path(sys.argv[1]), [Path(sys.argv[2])])
@@ -33,14 +36,14 @@ def test_study_path_imports_neither_torch_nor_pandas(tmp_path: Path):
 
 
 def test_domain_never_imports_textual():
-    code = "import sys, quizapp.core.collection, quizapp.core.study, quizapp.core.sync; print('textual' in sys.modules)"
+    code = "import sys, quizapp.application.collection, quizapp.core.study, quizapp.core.sync; print('textual' in sys.modules)"
     assert probe(code) == "False"
 
 
 HOME_PROBE = """
 import sys
 from pathlib import Path
-from quizapp.core.collection import Collection
+from quizapp.application.collection import Collection
 from quizapp.exercises.catalog import load_catalog
 from quizapp.exercises.progress import ExerciseProgress
 import quizapp.tui.screens.home, quizapp.tui.screens.exercise
@@ -58,7 +61,7 @@ def test_home_screen_with_exercises_does_not_import_torch(tmp_path: Path):
 STATS_PROBE = """
 import sys
 from pathlib import Path
-from quizapp.core.collection import Collection
+from quizapp.application.collection import Collection
 from quizapp.core.clock import utc_now
 from quizapp.stats.figures import compute_stats
 import quizapp.tui.screens.stats
@@ -75,7 +78,7 @@ def test_stats_path_does_not_import_torch(tmp_path: Path):
 FIRST_CARD_PROBE = """
 import sys
 from pathlib import Path
-from quizapp.core.collection import Collection
+from quizapp.application.collection import Collection
 from quizapp.core.clock import utc_now
 from quizapp.core.study import StudySession
 collection = Collection.open(Path(sys.argv[1]), [Path(sys.argv[2])], builtin=False)

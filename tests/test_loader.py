@@ -13,7 +13,17 @@ def test_good_deck_expands_every_kind_into_study_cards():
     load = load_deck_file(FIXTURES / "decks" / "demo.yaml")
     assert load.ok, load.problems
     ids = [card.id for card in load.cards]
-    assert ids == ["conv-out", "backbone", "backbone#rev", "wd#c1", "wd#c2", "gap", "isin", "argwhere-and", "conv-t"]
+    assert ids == [
+        "conv-out",
+        "backbone",
+        "backbone#rev",
+        "wd#c1",
+        "wd#c2",
+        "gap",
+        "isin",
+        "argwhere-and",
+        "conv-t",
+    ]
     reverse = next(c for c in load.cards if c.id == "backbone#rev")
     assert reverse.data["front"] == "backbone" and reverse.data["back"] == "主干网络"
     output = next(c for c in load.cards if c.id == "conv-t")
@@ -75,12 +85,18 @@ def test_not_a_deck_and_not_utf8(tmp_path: Path):
 def test_card_id_reused_in_another_file_skips_the_later_file(tmp_path: Path):
     first = tmp_path / "a.yaml"
     second = tmp_path / "b.yaml"
-    first.write_text("quizapp: 1\ndeck: {id: da, title: A}\ncards:\n  - {id: same, kind: basic, front: a, back: b}\n")
-    second.write_text("quizapp: 1\ndeck: {id: db, title: B}\ncards:\n  - {id: same, kind: basic, front: c, back: d}\n")
+    first.write_text(
+        "quizapp: 1\ndeck: {id: da, title: A}\ncards:\n  - {id: same, kind: basic, front: a, back: b}\n"
+    )
+    second.write_text(
+        "quizapp: 1\ndeck: {id: db, title: B}\ncards:\n  - {id: same, kind: basic, front: c, back: d}\n"
+    )
     loads = [load_deck_file(p) for p in find_deck_files([tmp_path])]
     cross_file_problems(loads, {})
     assert loads[0].ok and len(loads[0].cards) == 1
-    assert [str(p) for p in loads[1].problems] == [f"{second}:4:3: duplicate card id 'same': already used in {first}"]
+    assert [str(p) for p in loads[1].problems] == [
+        f"{second}:4:3: duplicate card id 'same': already used in {first}"
+    ]
     assert loads[1].cards == []
 
 

@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,12 @@ from quizapp.core.study import StudySession
 SHARED_JOSH = Path(__file__).parents[1] / ".." / "shared" / "fixtures" / "revlog-josh.csv"
 # A copy in tests/fixtures where the shared folder is not beside the checkout (CI). The log was
 # published with py-fsrs (its tests/ folder, MIT licence).
-JOSH = Path(os.environ.get("QUIZAPP_REVLOG",
-                           SHARED_JOSH if SHARED_JOSH.exists() else Path(__file__).parent / "fixtures" / "revlog-josh.csv"))
+JOSH = Path(
+    os.environ.get(
+        "QUIZAPP_REVLOG",
+        SHARED_JOSH if SHARED_JOSH.exists() else Path(__file__).parent / "fixtures" / "revlog-josh.csv",
+    )
+)
 needs_josh = pytest.mark.skipif(not JOSH.exists(), reason=f"{JOSH} (the real review log to fit) is not here")
 # The fixture's figures (its README): 5 expanding time-series folds, study days rolling over at 4 am UTC.
 JOSH_DEFAULTS = (0.4321, 0.0787)
@@ -38,8 +42,18 @@ def load_revlog(db, path: Path, *, limit: int | None = None, day_starts_at_hour:
     for row in sorted(rows, key=lambda r: r["review_time"]):
         at = datetime.fromisoformat(row["review_time"]).timestamp()
         card = row["card_id"]
-        records.append((card, int(row["review_rating"]), at, int(row["review_duration"]),
-                        0 if card not in seen else 2, "{}", study_day(at, day_starts_at_hour), "josh"))
+        records.append(
+            (
+                card,
+                int(row["review_rating"]),
+                at,
+                int(row["review_duration"]),
+                0 if card not in seen else 2,
+                "{}",
+                study_day(at, day_starts_at_hour),
+                "josh",
+            )
+        )
         seen.add(card)
     db.conn.executemany(
         "insert into reviews (card_id, rating, reviewed_at, duration_ms, state_before, before, day, deck)"
@@ -51,16 +65,23 @@ def load_revlog(db, path: Path, *, limit: int | None = None, day_starts_at_hour:
 
 
 def test_items_count_study_days_and_skip_same_day_reviews():
-    reviews = [Review("a", 3, 10, True), Review("a", 1, 10), Review("b", 3, 10, True), Review("a", 3, 11),
-               Review("a", 4, 15), Review("b", 2, 12)]
+    reviews = [
+        Review("a", 3, 10, True),
+        Review("a", 1, 10),
+        Review("b", 3, 10, True),
+        Review("a", 3, 11),
+        Review("a", 4, 15),
+        Review("b", 2, 12),
+    ]
     assert training_histories(reviews) == [
         [(3, 0), (1, 0), (3, 1)],
         [(3, 0), (1, 0), (3, 1), (4, 4)],
         [(3, 0), (2, 2)],
     ]
     # A card made new again starts a fresh history.
-    assert training_histories([Review("a", 3, 1, True), Review("a", 3, 5), Review("a", 1, 9, True),
-                               Review("a", 3, 12)]) == [[(3, 0), (3, 4)], [(1, 0), (3, 3)]]
+    assert training_histories(
+        [Review("a", 3, 1, True), Review("a", 3, 5), Review("a", 1, 9, True), Review("a", 3, 12)]
+    ) == [[(3, 0), (3, 4)], [(1, 0), (3, 3)]]
 
 
 @needs_josh
@@ -109,11 +130,17 @@ def test_a_fit_no_better_than_the_parameters_in_use_is_not_stored_again(db):
 
 
 def test_too_few_reviews_fits_nothing_and_stores_nothing(db):
-    start = datetime(2026, 1, 1, 12, tzinfo=timezone.utc).timestamp()
-    records = [(f"c{i}", 3, start + day * 86400 + i, 2 if day else 0, "{}", 20454 + day)
-               for i in range(30) for day in range(5)]
-    db.conn.executemany("insert into reviews (card_id, rating, reviewed_at, state_before, before, day)"
-                        " values (?, ?, ?, ?, ?, ?)", records)
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC).timestamp()
+    records = [
+        (f"c{i}", 3, start + day * 86400 + i, 2 if day else 0, "{}", 20454 + day)
+        for i in range(30)
+        for day in range(5)
+    ]
+    db.conn.executemany(
+        "insert into reviews (card_id, rating, reviewed_at, state_before, before, day)"
+        " values (?, ?, ?, ?, ?, ?)",
+        records,
+    )
     db.conn.commit()
     report = optimize(db, Settings(), T0)
     assert report.cards.reviews == 120 < MIN_REVIEWS
@@ -142,8 +169,13 @@ def test_after_optimize_new_sessions_and_exercises_schedule_with_the_fitted_para
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quizapp", "--home", str(home), *args],
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "UTC"})
+    return subprocess.run(
+        [sys.executable, "-m", "quizapp", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TZ": "UTC"},
+    )
 
 
 def test_cli_with_too_few_reviews_says_how_many_are_needed_and_exits_0(tmp_path: Path):

@@ -15,9 +15,27 @@ MODEL = Path(__file__).parent.parent / "content" / "exercises" / "solutions" / "
 
 
 def _check_imports(home: Path) -> tuple[subprocess.CompletedProcess, set[str]]:
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "quizapp", "--home", str(home), "exercise",
-                             "maxpool2d", "--check", str(MODEL)], capture_output=True, text=True, timeout=120)
-    modules = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "quizapp",
+            "--home",
+            str(home),
+            "exercise",
+            "maxpool2d",
+            "--check",
+            str(MODEL),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    modules = {
+        line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
     return result, modules
 
 
@@ -75,7 +93,9 @@ def test_the_key_follows_the_device_and_the_exercise_file(tmp_path: Path, builti
     copy.write_text(exercise.path.read_text() + "\n# edited\n")
     from dataclasses import replace
 
-    assert reference_cache.entry_key(replace(exercise, path=copy), "cpu") != reference_cache.entry_key(exercise, "cpu")
+    assert reference_cache.entry_key(replace(exercise, path=copy), "cpu") != reference_cache.entry_key(
+        exercise, "cpu"
+    )
 
 
 def test_no_cache_where_the_sandbox_could_read_it():

@@ -49,14 +49,14 @@ def _still_works_afterwards(request, tight_exercise):
             assert verdict.passed, (verdict.error, [c.message for c in verdict.cases])
 
 
-def require(layer: str, verdict) -> None:  # noqa: ANN001
+def require(layer: str, verdict) -> None:
     """Skip, naming the layer, when the verdict says this machine did not apply it."""
     missing = [line for line in verdict.isolation if line.startswith(layer) and "not available" in line]
     if missing or not any(line.startswith(layer) for line in verdict.isolation):
         pytest.skip(f"{layer}: not available on this machine ({'; '.join(missing) or 'not applied'})")
 
 
-def require_before(layer: str, checker: Checker, exercise) -> None:  # noqa: ANN001
+def require_before(layer: str, checker: Checker, exercise) -> None:
     """`require`, learnt from a harmless check first: for attacks that would do harm where the layer is missing."""
     require(layer, checker.check(exercise, GOOD_SMOOTH_L1, "good.py"))
 
@@ -82,7 +82,7 @@ def running(pid: int) -> bool:
         return False
 
 
-def wait_until(condition, timeout: float) -> bool:  # noqa: ANN001
+def wait_until(condition, timeout: float) -> bool:
     """Poll a condition on other processes (which post no events to wait on) up to a deadline."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -92,7 +92,7 @@ def wait_until(condition, timeout: float) -> bool:  # noqa: ANN001
     return True
 
 
-def in_background(checker: Checker, exercise, code: str) -> tuple[threading.Thread, list]:  # noqa: ANN001
+def in_background(checker: Checker, exercise, code: str) -> tuple[threading.Thread, list]:
     results: list = []
     worker = threading.Thread(target=lambda: results.append(checker.check(exercise, code, "hostile.py")))
     worker.start()
@@ -110,8 +110,11 @@ def outsider():
 
 # -- 1. signals ------------------------------------------------------------------------------------
 
+
 def test_no_signal_reaches_a_process_outside_the_check(any_checker, tight_exercise, outsider):
-    require_before("seccomp", any_checker, tight_exercise)  # the layer that refuses them even without a PID namespace
+    require_before(
+        "seccomp", any_checker, tight_exercise
+    )  # the layer that refuses them even without a PID namespace
     attempts = {
         "kill": f"os.kill({outsider.pid}, signal.SIGTERM)",
         "probe": f"os.kill({outsider.pid}, 0)",
@@ -133,8 +136,10 @@ def test_no_signal_reaches_a_process_outside_the_check(any_checker, tight_exerci
 def test_the_check_cannot_stop_or_kill_its_host(any_checker, tight_exercise):
     require_before("seccomp", any_checker, tight_exercise)
     host = any_checker.host.pid
-    body = ("import os, signal\nfor victim in {os.getppid(), 1}:\n    for sig in (signal.SIGSTOP, signal.SIGKILL):\n"
-            "        try:\n            os.kill(victim, sig)\n        except OSError:\n            pass")
+    body = (
+        "import os, signal\nfor victim in {os.getppid(), 1}:\n    for sig in (signal.SIGSTOP, signal.SIGKILL):\n"
+        "        try:\n            os.kill(victim, sig)\n        except OSError:\n            pass"
+    )
     started = time.monotonic()
     verdict = any_checker.check(tight_exercise, hostile(body), "hostile.py")
     assert verdict.passed and time.monotonic() - started < 3
@@ -172,9 +177,9 @@ def test_links_fifos_and_devices_in_the_work_dir_are_never_read(checker, tight_e
 
 
 def test_the_work_dir_has_a_total_size_cap(any_checker, tight_exercise):
-    body = ("for i in range(200):\n"
-            "    with open(f'junk{i}', 'wb') as junk:\n"
-            "        junk.write(b'x' * 1000_000)")
+    body = (
+        "for i in range(200):\n    with open(f'junk{i}', 'wb') as junk:\n        junk.write(b'x' * 1000_000)"
+    )
     started = time.monotonic()
     verdict = any_checker.check(tight_exercise, hostile(body), "hostile.py")
     assert not verdict.passed and time.monotonic() - started < 3
@@ -223,6 +228,7 @@ def _roots_of(pid: int) -> list[Path]:
 
 # -- 3. outliving the check ------------------------------------------------------------------------
 
+
 def test_a_stopped_host_is_killed_at_the_clients_deadline_with_its_check(any_checker, tight_exercise):
     any_checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")
     host = any_checker.host.pid
@@ -239,18 +245,36 @@ def test_a_stopped_host_is_killed_at_the_clients_deadline_with_its_check(any_che
     assert wait_until(lambda: not any(running(pid) for pid in tree), 5), "a process of the check outlived it"
 
 
-def test_a_check_cannot_clear_its_parent_death_signal_and_dies_with_a_killed_cli(checker, tight_exercise, tmp_path: Path):
+def test_a_check_cannot_clear_its_parent_death_signal_and_dies_with_a_killed_cli(
+    checker, tight_exercise, tmp_path: Path
+):
     """The CLI killed mid-check (kill -9): its host and the check end with it, whatever the check tried."""
     require_before("seccomp", checker, tight_exercise)
-    code = hostile("import ctypes, time\n"
-                   "if ctypes.CDLL(None, use_errno=True).prctl(1, 0, 0, 0, 0) == 0:\n"
-                   "    print('cleared')\n"
-                   "time.sleep(30)")
+    code = hostile(
+        "import ctypes, time\n"
+        "if ctypes.CDLL(None, use_errno=True).prctl(1, 0, 0, 0, 0) == 0:\n"
+        "    print('cleared')\n"
+        "time.sleep(30)"
+    )
     solution = tmp_path / "hostile.py"
     solution.write_text(code)
-    cli = subprocess.Popen([sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "--content",
-                            str(FIXTURES), "exercise", "tight-limits", "--check", str(solution)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "quizapp",
+            "--home",
+            str(tmp_path / "home"),
+            "--content",
+            str(FIXTURES),
+            "exercise",
+            "tight-limits",
+            "--check",
+            str(solution),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         # The CLI, its host (under unshare: two processes) and the check.
         assert wait_until(lambda: _has_forked_check(cli.pid), 60)
@@ -274,8 +298,11 @@ def test_a_check_cannot_clear_its_parent_death_signal_and_dies_with_a_killed_cli
 def _has_forked_check(pid: int) -> bool:
     """True once the host has forked: two Python processes with the host's command line (`unshare` has
     it too, but not as its first word)."""
-    hosts = [p for p in descendants(pid) if _cmdline(p).startswith(sys.executable.encode() + b"\0")
-             and b"sandbox.host" in _cmdline(p)]
+    hosts = [
+        p
+        for p in descendants(pid)
+        if _cmdline(p).startswith(sys.executable.encode() + b"\0") and b"sandbox.host" in _cmdline(p)
+    ]
     return len(hosts) >= 2
 
 
@@ -296,19 +323,24 @@ def test_seccomp_refuses_clearing_the_parent_death_signal(any_checker, tight_exe
 
 # -- 4. what the check can see ---------------------------------------------------------------------
 
+
 def test_the_check_sees_no_other_process_and_no_terminal(any_checker, tight_exercise):
-    body = ("import os\nseen = []\n"
-            "for path in ['/proc', '/proc/1/environ', '/dev/pts', '/dev/tty', '/dev/console']:\n"
-            "    try:\n"
-            "        seen.append((path, os.listdir(path) if os.path.isdir(path) else open(path, 'rb').read(64)))\n"
-            "    except OSError as error:\n"
-            "        seen.append((path, type(error).__name__))\n"
-            "raise RuntimeError(repr(seen))")
+    body = (
+        "import os\nseen = []\n"
+        "for path in ['/proc', '/proc/1/environ', '/dev/pts', '/dev/tty', '/dev/console']:\n"
+        "    try:\n"
+        "        seen.append((path, os.listdir(path) if os.path.isdir(path) else open(path, 'rb').read(64)))\n"
+        "    except OSError as error:\n"
+        "        seen.append((path, type(error).__name__))\n"
+        "raise RuntimeError(repr(seen))"
+    )
     verdict = any_checker.check(tight_exercise, hostile(body), "hostile.py")
     require("landlock", verdict)
     message = verdict.cases[0].message
     for path in ("/proc", "/proc/1/environ", "/dev/pts", "/dev/tty"):
-        assert f"('{path}', 'PermissionError')" in message or f"('{path}', 'FileNotFoundError')" in message, message
+        assert f"('{path}', 'PermissionError')" in message or f"('{path}', 'FileNotFoundError')" in message, (
+            message
+        )
 
 
 def test_landlock_scopes_signals_where_the_kernel_offers_it(checker, tight_exercise):
@@ -320,6 +352,7 @@ def test_landlock_scopes_signals_where_the_kernel_offers_it(checker, tight_exerc
 
 # -- 5. huge results -------------------------------------------------------------------------------
 
+
 def test_a_huge_exception_message_is_the_learners_verdict_cut_to_size(checker, tight_exercise):
     verdict = checker.check(tight_exercise, hostile("raise ValueError('x' * 50_000_000)"), "hostile.py")
     assert verdict.error is None
@@ -328,7 +361,9 @@ def test_a_huge_exception_message_is_the_learners_verdict_cut_to_size(checker, t
         assert len(case.message) < 10_000
 
 
-def test_a_huge_broadcast_output_is_told_by_its_shape_and_other_cases_keep_their_verdicts(checker, tight_exercise):
+def test_a_huge_broadcast_output_is_told_by_its_shape_and_other_cases_keep_their_verdicts(
+    checker, tight_exercise
+):
     body = "import numpy as np\nif pred.shape == (2, 3):\n    return np.broadcast_to(np.float64(0), (10**9,))"
     started = time.monotonic()
     verdict = checker.check(tight_exercise, hostile(body), "hostile.py")
@@ -340,20 +375,21 @@ def test_a_huge_broadcast_output_is_told_by_its_shape_and_other_cases_keep_their
 
 
 def test_writing_into_the_result_channel_is_the_learners_verdict(checker, tight_exercise):
-    body = ("import os\nif pred.shape == (2, 3):\n"
-            "    for fd in range(3, 64):\n"
-            "        try:\n"
-            "            os.write(fd, b'not a frame' * 100_000)\n"
-            "        except OSError:\n"
-            "            pass")
+    body = (
+        "import os\nif pred.shape == (2, 3):\n"
+        "    for fd in range(3, 64):\n"
+        "        try:\n"
+        "            os.write(fd, b'not a frame' * 100_000)\n"
+        "        except OSError:\n"
+        "            pass"
+    )
     verdict = checker.check(tight_exercise, hostile(body), "hostile.py")
     assert verdict.cases[0].passed
     assert "result channel" in verdict.error and "quizapp bug" not in verdict.error
 
 
 def test_a_flood_of_well_formed_messages_is_stopped_too(checker, tight_exercise):
-    body = ("import os\nfor _ in range(1_000_000):\n"
-            "    os.write(3, b'{\"start\": 0}\\n')")
+    body = "import os\nfor _ in range(1_000_000):\n    os.write(3, b'{\"start\": 0}\\n')"
     started = time.monotonic()
     verdict = checker.check(tight_exercise, hostile(body), "hostile.py")
     assert time.monotonic() - started < 3
@@ -361,7 +397,11 @@ def test_a_flood_of_well_formed_messages_is_stopped_too(checker, tight_exercise)
 
 
 def test_without_unshare_the_verdict_says_what_is_missing(monkeypatch, tight_exercise):
-    monkeypatch.setattr(client, "launch_prefix", lambda all_namespaces=True: ((), "network: not isolated (no `unshare` command)"))
+    monkeypatch.setattr(
+        client,
+        "launch_prefix",
+        lambda all_namespaces=True: ((), "network: not isolated (no `unshare` command)"),
+    )
     checker = Checker(SandboxHost())
     try:
         verdict = checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")

@@ -12,7 +12,9 @@ from tests.test_exercise_feedback import GOOD_SMOOTH_L1
 def hostile(body: str) -> str:
     """A solution whose smooth_l1 runs `body` first."""
     indented = "".join(f"    {line}\n" for line in body.splitlines())
-    return GOOD_SMOOTH_L1.replace("def smooth_l1(pred, target, sigma):\n", "def smooth_l1(pred, target, sigma):\n" + indented, 1)
+    return GOOD_SMOOTH_L1.replace(
+        "def smooth_l1(pred, target, sigma):\n", "def smooth_l1(pred, target, sigma):\n" + indented, 1
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +55,9 @@ def test_memory_bomb_is_a_memory_error(tight_exercise, checker):
 
 def test_fork_bomb_cannot_fork(tight_exercise, checker):
     verdict, took = run(checker, tight_exercise, "import os\nwhile True:\n    os.fork()")
-    assert "PermissionError" in verdict.cases[0].message or "Operation not permitted" in verdict.cases[0].message
+    assert (
+        "PermissionError" in verdict.cases[0].message or "Operation not permitted" in verdict.cases[0].message
+    )
     assert took < 3
 
 
@@ -91,8 +95,12 @@ def test_reading_the_learners_files_outside_python_is_refused(tight_exercise, ch
 
 
 def test_opening_a_socket_is_refused(tight_exercise, checker):
-    verdict, _ = run(checker, tight_exercise, "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=1)")
-    assert "PermissionError" in verdict.cases[0].message or "Operation not permitted" in verdict.cases[0].message
+    verdict, _ = run(
+        checker, tight_exercise, "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=1)"
+    )
+    assert (
+        "PermissionError" in verdict.cases[0].message or "Operation not permitted" in verdict.cases[0].message
+    )
 
 
 def test_the_expected_outputs_are_nowhere_to_be_read(tight_exercise, checker):
@@ -116,7 +124,9 @@ def test_the_expected_outputs_are_nowhere_to_be_read(tight_exercise, checker):
 
 
 def test_printing_100_mb_is_capped(tight_exercise, checker):
-    verdict, took = run(checker, tight_exercise, "line = 'x' * 1000\nfor _ in range(100_000):\n    print(line)")
+    verdict, took = run(
+        checker, tight_exercise, "line = 'x' * 1000\nfor _ in range(100_000):\n    print(line)"
+    )
     assert "printed too much" in verdict.cases[0].message
     assert len(verdict.output) <= 2001
     assert took < 3
@@ -131,7 +141,9 @@ def test_segfault_through_ctypes_is_a_crash_verdict(tight_exercise, checker):
 def test_sys_exit_is_explained(tight_exercise, checker):
     verdict, _ = run(checker, tight_exercise, "import sys\nsys.exit(0)")
     # Every case ran and says why it failed: an exit in one case does not end the check.
-    assert [case.message for case in verdict.cases] == ["your code called sys.exit(0); return a value instead"] * 2
+    assert [case.message for case in verdict.cases] == [
+        "your code called sys.exit(0); return a value instead"
+    ] * 2
     assert verdict.error is None
 
 
@@ -149,7 +161,11 @@ def test_a_running_check_can_be_cancelled(tight_exercise, checker):
     import threading
 
     results = []
-    worker = threading.Thread(target=lambda: results.append(checker.check(tight_exercise, hostile("import time\ntime.sleep(30)"), "slow.py")))
+    worker = threading.Thread(
+        target=lambda: results.append(
+            checker.check(tight_exercise, hostile("import time\ntime.sleep(30)"), "slow.py")
+        )
+    )
     worker.start()
     time.sleep(0.5)
     started = time.monotonic()
@@ -172,10 +188,15 @@ def test_a_host_killed_mid_check_is_a_verdict_and_the_next_check_restarts_it(tig
     import signal
     import threading
 
-    checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")  # host up, cases built: the next check starts at once
+    checker.check(
+        tight_exercise, GOOD_SMOOTH_L1, "good.py"
+    )  # host up, cases built: the next check starts at once
     results = []
-    worker = threading.Thread(target=lambda: results.append(
-        checker.check(tight_exercise, hostile("import time\ntime.sleep(30)"), "slow.py")))
+    worker = threading.Thread(
+        target=lambda: results.append(
+            checker.check(tight_exercise, hostile("import time\ntime.sleep(30)"), "slow.py")
+        )
+    )
     worker.start()
     time.sleep(0.5)
     os.killpg(checker.host._process.pid, signal.SIGKILL)

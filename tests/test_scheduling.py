@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,16 +17,23 @@ from fsrs import Card, Rating, State
 
 from quizapp.config import Settings
 from quizapp.core.clock import study_day
-from quizapp.core.scheduling import answer
-from quizapp.core.scheduling import make_scheduler
+from quizapp.core.scheduling import answer, make_scheduler
 
 SHARED_TRACE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "anki-fsrs-trace.json"
-DEFAULT_TRACE = SHARED_TRACE if SHARED_TRACE.exists() else Path(__file__).parent / "fixtures" / "anki-fsrs-trace.json"
+DEFAULT_TRACE = (
+    SHARED_TRACE if SHARED_TRACE.exists() else Path(__file__).parent / "fixtures" / "anki-fsrs-trace.json"
+)
 """The shared fixture beside the checkout; a copy of it in tests/fixtures where there is none (CI)."""
 # The trace's settings (its `about`): FSRS-6 defaults, retention 0.9, steps 1m 10m, relearning 10m,
 # maximum interval 36500 d, no fuzz, UTC (conftest pins TZ), next day at 04:00.
-TRACE_SETTINGS = Settings(desired_retention=0.9, learning_steps_minutes=(1, 10), relearning_steps_minutes=(10,),
-                          maximum_interval_days=36500, fuzz=False, day_starts_at_hour=4)
+TRACE_SETTINGS = Settings(
+    desired_retention=0.9,
+    learning_steps_minutes=(1, 10),
+    relearning_steps_minutes=(10,),
+    maximum_interval_days=36500,
+    fuzz=False,
+    day_starts_at_hour=4,
+)
 
 
 def trace_rows() -> list[dict]:
@@ -41,7 +48,7 @@ def replay(rows: list[dict]) -> list[tuple[dict, Card]]:
     cards: dict[int, Card] = {}
     replayed = []
     for row in rows:
-        now = datetime.fromtimestamp(row["reviewed_at"], timezone.utc)
+        now = datetime.fromtimestamp(row["reviewed_at"], UTC)
         card = cards.get(row["card"]) or Card(card_id=row["card"] + 1, state=State.Learning, step=0, due=now)
         cards[row["card"]] = answer(scheduler, card, Rating(row["rating"]), now, day_starts_at_hour=4)
         replayed.append((row, cards[row["card"]]))
@@ -69,23 +76,48 @@ def test_replaying_ankis_answers_gives_ankis_cards():
 def test_a_review_the_next_study_day_counts_as_a_day_even_under_24_hours():
     """Reviewed at 17:03, then at 16:36 the next day: one study day, the long-term update (as Anki)."""
     scheduler = make_scheduler(TRACE_SETTINGS)
-    first = datetime(2026, 3, 10, 17, 3, tzinfo=timezone.utc)
-    card = Card(card_id=1, state=State.Review, step=None, stability=1.38, difficulty=5.0, due=first, last_review=first)
-    card = answer(scheduler, card, Rating.Good, first.replace(day=11, hour=16, minute=36), day_starts_at_hour=4)
-    same_day = answer(scheduler, Card(card_id=2, state=State.Review, step=None, stability=1.38, difficulty=5.0,
-                                      due=first, last_review=first),
-                      Rating.Good, first.replace(hour=23), day_starts_at_hour=4)
+    first = datetime(2026, 3, 10, 17, 3, tzinfo=UTC)
+    card = Card(
+        card_id=1, state=State.Review, step=None, stability=1.38, difficulty=5.0, due=first, last_review=first
+    )
+    card = answer(
+        scheduler, card, Rating.Good, first.replace(day=11, hour=16, minute=36), day_starts_at_hour=4
+    )
+    same_day = answer(
+        scheduler,
+        Card(
+            card_id=2,
+            state=State.Review,
+            step=None,
+            stability=1.38,
+            difficulty=5.0,
+            due=first,
+            last_review=first,
+        ),
+        Rating.Good,
+        first.replace(hour=23),
+        day_starts_at_hour=4,
+    )
     assert card.stability > 3 > same_day.stability
 
 
 def test_grade_buttons_stay_in_order():
     scheduler = make_scheduler(TRACE_SETTINGS)
-    now = datetime(2026, 3, 10, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
     for stability in (0.1, 0.5, 1.0, 2.0, 5.0):
-        card = Card(card_id=1, state=State.Review, step=None, stability=stability, difficulty=9.5,
-                    due=now, last_review=now.replace(day=9))
-        days = {rating: (answer(scheduler, card, rating, now, day_starts_at_hour=4).due - now).days
-                for rating in (Rating.Hard, Rating.Good, Rating.Easy)}
+        card = Card(
+            card_id=1,
+            state=State.Review,
+            step=None,
+            stability=stability,
+            difficulty=9.5,
+            due=now,
+            last_review=now.replace(day=9),
+        )
+        days = {
+            rating: (answer(scheduler, card, rating, now, day_starts_at_hour=4).due - now).days
+            for rating in (Rating.Hard, Rating.Good, Rating.Easy)
+        }
         assert days[Rating.Good] >= days[Rating.Hard] + 1 and days[Rating.Easy] >= days[Rating.Good] + 1, days
     learning = Card(card_id=2, state=State.Learning, step=0, due=now)
     easy = answer(scheduler, learning, Rating.Easy, now, day_starts_at_hour=4)

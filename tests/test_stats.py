@@ -25,35 +25,55 @@ TODAY = study_day(T0.timestamp(), 4)  # T0 is Tuesday 2026-03-10, noon UTC; test
 
 def log(db, card_id, days_ago, state_before, rating, seconds, undone=False):
     at = T0.timestamp() - days_ago * DAY
-    db["reviews"].insert({
-        "card_id": card_id, "deck": "demo", "day": TODAY - days_ago, "rating": rating, "reviewed_at": at,
-        "duration_ms": seconds * 1000, "state_before": state_before, "before": "{}",
-        "undone_at": at + 1 if undone else None,
-    })
+    db["reviews"].insert(
+        {
+            "card_id": card_id,
+            "deck": "demo",
+            "day": TODAY - days_ago,
+            "rating": rating,
+            "reviewed_at": at,
+            "duration_ms": seconds * 1000,
+            "state_before": state_before,
+            "before": "{}",
+            "undone_at": at + 1 if undone else None,
+        }
+    )
 
 
 def schedule(db, card_id, *, due_in_days, interval_days=10, lapses=0, suspended=0, difficulty=5.0):
     due = T0.timestamp() + due_in_days * DAY
-    db["cards"].update(card_id, {"state": 2, "due": due, "last_review": due - interval_days * DAY,
-                                 "stability": interval_days, "difficulty": difficulty, "lapses": lapses,
-                                 "reps": lapses + 3, "suspended": suspended})
+    db["cards"].update(
+        card_id,
+        {
+            "state": 2,
+            "due": due,
+            "last_review": due - interval_days * DAY,
+            "stability": interval_days,
+            "difficulty": difficulty,
+            "lapses": lapses,
+            "reps": lapses + 3,
+            "suspended": suspended,
+        },
+    )
 
 
 def verdict(passed, failing=()):
-    cases = [CaseResult(name, name not in failing, "ok" if name not in failing else "dx: differs")
-             for name in ("example", "ties")]
+    cases = [
+        CaseResult(name, name not in failing, "ok" if name not in failing else "dx: differs")
+        for name in ("example", "ties")
+    ]
     return Verdict("maxpool2d", passed, "cpu", 0.1, cases)
 
 
 def small_log(collection):
     db = collection.db
-    log(db, "conv-out", 0, 2, 3, 10)        # today: a pass on a review card
-    log(db, "backbone", 0, 2, 1, 20)        # today: a lapse
-    log(db, "wd#c1", 0, 0, 3, 30)           # today: a new card (not a retention sample)
+    log(db, "conv-out", 0, 2, 3, 10)  # today: a pass on a review card
+    log(db, "backbone", 0, 2, 1, 20)  # today: a lapse
+    log(db, "wd#c1", 0, 0, 3, 30)  # today: a new card (not a retention sample)
     log(db, "gap", 0, 2, 1, 40, undone=True)  # undone: ignored everywhere
-    log(db, "conv-out", 1, 2, 4, 60)        # yesterday (Monday): two passes
+    log(db, "conv-out", 1, 2, 4, 60)  # yesterday (Monday): two passes
     log(db, "isin", 1, 2, 2, 60)
-    log(db, "gap", 3, 2, 1, 60)             # Saturday, the week before: a lapse
+    log(db, "gap", 3, 2, 1, 60)  # Saturday, the week before: a lapse
     schedule(db, "conv-out", due_in_days=1)
     schedule(db, "backbone", due_in_days=-1, interval_days=3, lapses=9, difficulty=9.5)  # overdue leech
     schedule(db, "gap", due_in_days=40, interval_days=100, lapses=2)
@@ -72,16 +92,29 @@ def test_figures_on_a_small_log_match_counts_done_by_hand(collection):
     assert activity["reviews_today"] == 3 and activity["minutes_today"] == 1.0  # 10 + 20 + 30 s
     assert activity["streak_days"] == 2  # today and yesterday; nothing two days ago
     assert activity["days_studied_last_year"] == 3
-    assert len(activity["per_day"]) == 365 and activity["per_day"][-1] == {"date": "2026-03-10", "reviews": 3, "minutes": 1.0}
+    assert len(activity["per_day"]) == 365 and activity["per_day"][-1] == {
+        "date": "2026-03-10",
+        "reviews": 3,
+        "minutes": 1.0,
+    }
 
     retention = stats["retention"]
     assert retention["reviews"] == 5 and retention["overall"] == 0.6  # passes 1 + 2 + 0 of 2 + 2 + 1
     weeks = {week["week_start"]: week for week in retention["by_week"]}
     assert weeks["2026-03-09"] == {"week_start": "2026-03-09", "reviews": 4, "passed": 3, "retention": 0.75}
     assert weeks["2026-03-02"]["retention"] == 0.0 and weeks["2026-02-23"]["retention"] is None
-    assert retention["by_deck"] == [{"deck": "demo", "title": "Demo 演示", "reviews": 5, "passed": 3, "retention": 0.6}]
+    assert retention["by_deck"] == [
+        {"deck": "demo", "title": "Demo 演示", "reviews": 5, "passed": 3, "retention": 0.6}
+    ]
 
-    assert stats["states"] == {"new": 5, "learning": 0, "review": 3, "relearning": 0, "suspended": 1, "total": 9}
+    assert stats["states"] == {
+        "new": 5,
+        "learning": 0,
+        "review": 3,
+        "relearning": 0,
+        "suspended": 1,
+        "total": 9,
+    }
     forecast = stats["forecast"]
     assert forecast["overdue"] == 1
     assert [day["due"] for day in forecast["per_day"][:3]] == [1, 1, 0]  # overdue counted today; one tomorrow
@@ -97,11 +130,23 @@ def test_figures_on_a_small_log_match_counts_done_by_hand(collection):
     assert hardest["cards"][0]["prompt"] == "主干网络"
 
     exercises = stats["exercises"]
-    assert exercises["attempts"] == 3 and exercises["passed_attempts"] == 1 and exercises["pass_rate"] == 0.3333
-    assert exercises["per_exercise"] == [{"exercise": "maxpool2d", "attempts": 3, "passed": 1, "pass_rate": 0.3333,
-                                          "attempts_to_first_pass": 3, "minutes_to_first_pass": 5.0}]
-    assert exercises["failing_cases"] == [{"exercise": "maxpool2d", "case": "ties", "failures": 2},
-                                          {"exercise": "maxpool2d", "case": "example", "failures": 1}]
+    assert (
+        exercises["attempts"] == 3 and exercises["passed_attempts"] == 1 and exercises["pass_rate"] == 0.3333
+    )
+    assert exercises["per_exercise"] == [
+        {
+            "exercise": "maxpool2d",
+            "attempts": 3,
+            "passed": 1,
+            "pass_rate": 0.3333,
+            "attempts_to_first_pass": 3,
+            "minutes_to_first_pass": 5.0,
+        }
+    ]
+    assert exercises["failing_cases"] == [
+        {"exercise": "maxpool2d", "case": "ties", "failures": 2},
+        {"exercise": "maxpool2d", "case": "example", "failures": 1},
+    ]
 
 
 def test_an_empty_collection_gives_zeros_not_errors(collection):
@@ -146,7 +191,6 @@ async def test_the_screen_renders_the_figures_and_studies_the_hardest_cards(coll
 async def test_the_empty_screen_says_what_to_do(collection):
     app = QuizApp(collection, start="stats", clock=Clock())
     async with app.run_test(size=(160, 80)) as pilot:
-        screen = app.screen
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "No reviews yet" in text_of(app, "#stats-summary")
@@ -155,23 +199,35 @@ async def test_the_empty_screen_says_what_to_do(collection):
 
 
 def test_stats_json_on_the_command_line(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-m", "quizapp", "--home", str(tmp_path), "stats", "--json"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "quizapp", "--home", str(tmp_path), "stats", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert {"activity", "retention", "states", "forecast", "distributions", "hardest", "exercises"} <= set(stats)
+    assert {"activity", "retention", "states", "forecast", "distributions", "hardest", "exercises"} <= set(
+        stats
+    )
     assert stats["states"]["new"] >= 250
 
 
 def test_studying_the_hardest_needs_a_lapse_first(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-m", "quizapp", "--home", str(tmp_path), "study", "--hardest", "5"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "quizapp", "--home", str(tmp_path), "study", "--hardest", "5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "no card has lapsed yet" in result.stderr
 
 
 def test_cram_goes_through_each_card_once_even_when_not_due(collection):
     small_log(collection)
-    session = StudySession(collection.db, Settings(fuzz=False), StudyFilter(card_ids=("backbone", "gap"), cram=True))
+    session = StudySession(
+        collection.db, Settings(fuzz=False), StudyFilter(card_ids=("backbone", "gap"), cram=True)
+    )
     first = session.next_card(T0)
     session.rate(first.id, 3, T0)
     second = session.next_card(T0)

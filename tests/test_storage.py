@@ -5,16 +5,16 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from quizapp.application.collection import Collection
 from quizapp.cli import cli
 from quizapp.config import ConfigError, load_settings
 from quizapp.core import backup
-from quizapp.core.collection import Collection
 from quizapp.core.storage import StorageProblem, describe
 
 GRADER = Path(__file__).parent / "grader.py"
@@ -22,8 +22,9 @@ GRADER = Path(__file__).parent / "grader.py"
 
 def studied_home(tmp_path: Path, decks: Path, answers: int = 4) -> Path:
     home = tmp_path / "home"
-    subprocess.run([sys.executable, str(GRADER), str(home), str(decks), str(answers)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(GRADER), str(home), str(decks), str(answers)], check=True, capture_output=True
+    )
     return home
 
 
@@ -53,7 +54,7 @@ def test_rotation_keeps_the_newest_and_one_per_day_week_and_month(tmp_path):
     home = tmp_path / "home"
     source = tmp_path / "source.db"
     sqlite3.connect(source).execute("create table reviews (id)").connection.commit()
-    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
     for hours in range(0, 24 * 120, 6):  # every 6 hours for 120 days
         backup.take_backup(source, home, "auto", now - timedelta(hours=hours))
     backup.rotate(home, backup.Retention(daily=3, weekly=2, monthly=2))
@@ -123,13 +124,16 @@ def test_restore_keeps_the_database_it_replaces(tmp_path, decks):
     assert run(home, "backup", "restore", "no-such").exit_code == 2
 
 
-@pytest.mark.parametrize("text, complaint", [
-    ("learning_steps_minutes = [inf]\n", "at most"),
-    ("learning_steps_minutes = [1e308]\n", "at most"),
-    ("maximum_interval_days = 0\n", "from 1"),
-    ("desired_retention = nan\n", "finite"),
-    ("new_cards_per_day = 20\nreviews_per_d", "cut off"),
-])
+@pytest.mark.parametrize(
+    "text, complaint",
+    [
+        ("learning_steps_minutes = [inf]\n", "at most"),
+        ("learning_steps_minutes = [1e308]\n", "at most"),
+        ("maximum_interval_days = 0\n", "from 1"),
+        ("desired_retention = nan\n", "finite"),
+        ("new_cards_per_day = 20\nreviews_per_d", "cut off"),
+    ],
+)
 def test_settings_that_would_break_study_are_refused(tmp_path, text, complaint):
     path = tmp_path / "config.toml"
     path.write_text(text)

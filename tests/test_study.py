@@ -2,7 +2,7 @@
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import T0
@@ -101,7 +101,10 @@ def test_daily_new_limit_and_session_override(collection):
     assert extra.next_card(T0).id == "wd#c1"  # backbone#rev, its sibling, waits for tomorrow
     assert extra.counts(T0).new == 3
     # A new study day (rollover at 04:00 local) brings a new allowance.
-    assert session(collection, Settings(fuzz=False, new_cards_per_day=2)).next_card(T0 + timedelta(days=1)) is not None
+    assert (
+        session(collection, Settings(fuzz=False, new_cards_per_day=2)).next_card(T0 + timedelta(days=1))
+        is not None
+    )
 
 
 def test_learning_cards_come_back_after_their_step_and_before_new_cards(collection):
@@ -130,7 +133,9 @@ def test_lapses_count_forgotten_review_cards(collection):
     study.rate("conv-out", 1, from_epoch(due))
     stored = row(collection, "conv-out")
     assert stored["lapses"] == 1 and stored["state"] == State.Relearning
-    before = json.loads(collection.db.execute("select before from reviews order by id desc limit 1").fetchone()[0])
+    before = json.loads(
+        collection.db.execute("select before from reviews order by id desc limit 1").fetchone()[0]
+    )
     assert before["state"] == State.Review
 
 
@@ -144,9 +149,13 @@ def test_siblings_wait_for_the_next_study_day_and_come_back_with_undo(collection
     assert "backbone#rev" not in shown_today  # it would give the answer away
     assert not {"wd#c1", "wd#c2"} <= shown_today  # one cloze of a note a day
     tomorrow = session(collection, Settings(fuzz=False))
-    assert "backbone#rev" in {row["id"] for row in collection.db.query(
-        "select id from cards where state = 0 and (buried_until is null or buried_until <= ?)",
-        [(T0 + timedelta(days=1)).timestamp()])}
+    assert "backbone#rev" in {
+        row["id"]
+        for row in collection.db.query(
+            "select id from cards where state = 0 and (buried_until is null or buried_until <= ?)",
+            [(T0 + timedelta(days=1)).timestamp()],
+        )
+    }
     fresh = session(collection, Settings(fuzz=False))
     fresh.rate("conv-out", 3, T0)
     assert fresh.next_card(T0) is not None
@@ -166,7 +175,7 @@ def test_a_leech_is_suspended_at_the_threshold(collection):
         card = collection.db["cards"].get("conv-out")
         if card["suspended"]:
             break
-        now = datetime.fromtimestamp(card["due"], timezone.utc) + timedelta(hours=1)
+        now = datetime.fromtimestamp(card["due"], UTC) + timedelta(hours=1)
         if card["state"] == 2:
             became_leech = study.rate("conv-out", 1, now)
             lapses_seen.append((collection.db["cards"].get("conv-out")["lapses"], became_leech))
@@ -204,21 +213,30 @@ def _sibling_decks(folder) -> None:
             if n % 3 == 0:
                 lines += ["    kind: reverse", f"    front: front {deck} {n}", f"    back: back {deck} {n}"]
             elif n % 3 == 1:
-                lines += ["    kind: cloze", f"    text: 'a {{{{c1::one}}}} b {{{{c2::two}}}} c {{{{c3::three}}}} {deck} {n}'"]
+                lines += [
+                    "    kind: cloze",
+                    f"    text: 'a {{{{c1::one}}}} b {{{{c2::two}}}} c {{{{c3::three}}}} {deck} {n}'",
+                ]
             else:
                 lines += ["    kind: basic", f"    front: q {deck} {n}", f"    back: a {deck} {n}"]
         (folder / f"{deck}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("study_filter", [
-    StudyFilter(), StudyFilter(deck="beta"), StudyFilter(tag="odd"),
-    StudyFilter(card_ids=("alpha-0", "alpha-0#rev", "alpha-1#c1", "alpha-1#c3", "beta-2", "beta-3")),
-], ids=["all", "deck", "tag", "cards"])
+@pytest.mark.parametrize(
+    "study_filter",
+    [
+        StudyFilter(),
+        StudyFilter(deck="beta"),
+        StudyFilter(tag="odd"),
+        StudyFilter(card_ids=("alpha-0", "alpha-0#rev", "alpha-1#c1", "alpha-1#c3", "beta-2", "beta-3")),
+    ],
+    ids=["all", "deck", "tag", "cards"],
+)
 def test_the_counts_kept_by_the_session_match_a_fresh_count_after_every_step(tmp_path, study_filter):
     """The session keeps its progress counts from what each answer changed (siblings buried,
     leeches suspended, learning steps, day rollovers, undo, suspend, bury): at every step they
     equal what a new session counts in the database."""
-    from quizapp.core.collection import Collection
+    from quizapp.application.collection import Collection
 
     folder = tmp_path / "sibling-decks"
     folder.mkdir()

@@ -46,7 +46,10 @@ def test_normalising_is_idempotent_and_an_answer_matches_itself(text: str):
 def test_cloze_keeps_latex_braces_inside_a_deletion():
     text = "{{c1::$x_{i_{j}}$}} and {{c2::权重衰减::中文别名}}"
     deletions = cloze.parse(text)
-    assert [(d.number, d.answer, d.hint) for d in deletions] == [(1, "$x_{i_{j}}$", None), (2, "权重衰减", "中文别名")]
+    assert [(d.number, d.answer, d.hint) for d in deletions] == [
+        (1, "$x_{i_{j}}$", None),
+        (2, "权重衰减", "中文别名"),
+    ]
     assert cloze.render(text, 2, revealed=False) == "$x_{i_{j}}$ and [中文别名]"
     assert cloze.render(text, 1, revealed=True) == "[$x_{i_{j}}$] and 权重衰减"
 
@@ -78,7 +81,11 @@ def test_dollar_amounts_are_not_math_and_inline_math_in_chinese_is():
 
 def test_mixed_chinese_english_lines_wrap_within_the_width():
     console = Console(width=30, record=True, color_system=None)
-    console.print(rich_text("批量归一化 BatchNorm 在训练时用 mini-batch 的均值 $\\mu_B$ 和方差，推理时用 running statistics。"))
+    console.print(
+        rich_text(
+            "批量归一化 BatchNorm 在训练时用 mini-batch 的均值 $\\mu_B$ 和方差，推理时用 running statistics。"
+        )
+    )
     lines = console.export_text().splitlines()
     from rich.cells import cell_len
 

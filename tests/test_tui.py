@@ -3,9 +3,8 @@
 import io
 from datetime import timedelta
 
-from rich.console import Console
-
 from conftest import T0
+from rich.console import Console
 
 from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.home import HomeScreen
@@ -84,7 +83,7 @@ async def test_type_in_card_checks_the_answer(collection):
         screen = app.screen
         screen.show_card(screen.session.card("isin"))
         await pilot.pause()
-        await pilot.press(*"df[df.country.isin([\"Italy\",\"France\"])];")
+        await pilot.press(*'df[df.country.isin(["Italy","France"])];')
         await pilot.press("enter")
         assert "✓ Correct" in text_of(app, "#answer")
         await pilot.press("enter")  # Enter takes the suggested grade: Good

@@ -1,12 +1,9 @@
 """The exercise screen and the home screen's exercises, driven with Textual's Pilot."""
 
-import asyncio
 from pathlib import Path
 
-import pytest
 from test_tui import Clock, text_of
 
-from quizapp.core.collection import Collection
 from quizapp.exercises.starter import starter_file
 from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.exercise import ExerciseScreen
@@ -15,15 +12,10 @@ from quizapp.tui.screens.home import HomeScreen
 SOLUTIONS = Path(__file__).parent / "solutions"
 
 
-@pytest.fixture
-def builtin_collection(tmp_path: Path):
-    opened = Collection.open(tmp_path / "home")
-    yield opened
-    opened.close()
-
-
 def exercise_app(collection, checker, exercise_id="maxpool2d", **kwargs) -> QuizApp:
-    return QuizApp(collection, start="exercise", exercise_id=exercise_id, checker=checker, clock=Clock(), **kwargs)
+    return QuizApp(
+        collection, start="exercise", exercise_id=exercise_id, checker=checker, clock=Clock(), **kwargs
+    )
 
 
 async def wait_for_check(pilot, screen: ExerciseScreen) -> None:
@@ -61,7 +53,9 @@ async def test_check_shows_every_case_and_stores_the_attempt(builtin_collection,
         # The learner's file holds what was checked, and the attempt is in the database.
         home = builtin_collection.home
         assert (home / "exercises" / "maxpool2d.py").read_text() == editor.text
-        attempts = list(builtin_collection.db.query("select passed, cases_passed, via from exercise_attempts"))
+        attempts = list(
+            builtin_collection.db.query("select passed, cases_passed, via from exercise_attempts")
+        )
         assert attempts == [{"passed": 0, "cases_passed": 5, "via": "tui"}]
 
 
@@ -74,7 +68,9 @@ async def test_a_pass_says_so_and_schedules_the_exercise(builtin_collection, che
         await wait_for_check(pilot, screen)
         assert "all 6 cases pass" in text_of(app, "#exercise-status")
         assert "passed · back in 2 d" in text_of(app, "#exercise-title")
-        due = builtin_collection.db.execute("select due from exercise_schedule where exercise_id = 'smooth-l1'").fetchone()
+        due = builtin_collection.db.execute(
+            "select due from exercise_schedule where exercise_id = 'smooth-l1'"
+        ).fetchone()
         assert due is not None
 
 
@@ -102,7 +98,9 @@ async def test_a_running_check_can_be_cancelled_and_the_screen_carries_on(builti
     app = exercise_app(builtin_collection, checker, exercise_id="fix-gradient-descent")
     async with app.run_test(size=(160, 50)) as pilot:
         screen = app.screen
-        screen.query_one("#exercise-editor").load_text("import time\n\ndef solve(f, x0, lr, num_iters):\n    time.sleep(60)\n")
+        screen.query_one("#exercise-editor").load_text(
+            "import time\n\ndef solve(f, x0, lr, num_iters):\n    time.sleep(60)\n"
+        )
         await pilot.press("ctrl+r")
         await pilot.pause(0.5)
         await pilot.press("escape")
@@ -160,5 +158,5 @@ async def test_model_solution_after_a_pass_and_start_over_keeps_the_old_file(bui
         assert "Model solution" in text_of(app, "#exercise-solution")
         await pilot.press("ctrl+n")
         assert editor.text == starter_file(screen.exercise)
-        kept = [p for p in (builtin_collection.home / "exercises").glob("smooth-l1.*.py")]
+        kept = list((builtin_collection.home / "exercises").glob("smooth-l1.*.py"))
         assert len(kept) == 1 and kept[0].read_text() == screen.exercise.solution_path.read_text()

@@ -2,11 +2,10 @@
 editor indents like a Python editor. Driven with Pilot; waits on the check worker, never sleeps."""
 
 import io
-from pathlib import Path
 
 import pytest
 from rich.console import Console
-from test_tui_exercise import SOLUTIONS, builtin_collection, check_in_screen, exercise_app  # noqa: F401
+from test_tui_exercise import SOLUTIONS, check_in_screen, exercise_app
 
 from quizapp.exercises.hints import hints_shown
 
@@ -14,12 +13,20 @@ from quizapp.exercises.hints import hints_shown
 def screen_text(app, widget) -> str:
     """What the terminal shows inside `widget`'s region, as plain text."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True, force_terminal=True,
-                      color_system=None, legacy_windows=False, safe_box=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system=None,
+        legacy_windows=False,
+        safe_box=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     lines = console.export_text().splitlines()
     region = widget.scrollable_content_region  # without its scrollbar
-    return "\n".join(line[region.x:region.right] for line in lines[region.y:region.bottom])
+    return "\n".join(line[region.x : region.right] for line in lines[region.y : region.bottom])
 
 
 def squeezed(text: str) -> str:
@@ -28,11 +35,14 @@ def squeezed(text: str) -> str:
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
 async def test_after_a_failing_check_the_first_failing_case_and_its_whole_message_are_on_screen(
-        builtin_collection, checker, size):  # noqa: F811
+    builtin_collection, checker, size
+):
     app = exercise_app(builtin_collection, checker)
     async with app.run_test(size=size) as pilot:
         screen = app.screen
-        rows = await check_in_screen(pilot, screen, (SOLUTIONS / "maxpool2d" / "wrong_overwrites_overlaps.py").read_text())
+        rows = await check_in_screen(
+            pilot, screen, (SOLUTIONS / "maxpool2d" / "wrong_overwrites_overlaps.py").read_text()
+        )
         first_failing = next(i for i, row in enumerate(rows) if row[0] == "✗")
         table = screen.query_one("#exercise-results")
         assert table.cursor_row == first_failing
@@ -45,21 +55,24 @@ async def test_after_a_failing_check_the_first_failing_case_and_its_whole_messag
         table.focus()
         await pilot.press("down")
         assert squeezed(screen.verdict.cases[first_failing + 1].name) in squeezed(
-            screen_text(app, screen.query_one("#exercise-detail-pane")))
+            screen_text(app, screen.query_one("#exercise-detail-pane"))
+        )
 
 
-async def test_the_table_shows_the_exception_line_not_the_first_frame(builtin_collection, checker):  # noqa: F811
+async def test_the_table_shows_the_exception_line_not_the_first_frame(builtin_collection, checker):
     app = exercise_app(builtin_collection, checker)
     async with app.run_test(size=(120, 40)) as pilot:
-        code = ("import numpy as np\n\ndef maxpool2d_forward(x, kernel_size, stride):\n    return helper(x)\n\n"
-                "def helper(x):\n    raise ValueError('window too large')\n\n"
-                "def maxpool2d_backward(dout, x, kernel_size, stride):\n    return x\n")
+        code = (
+            "import numpy as np\n\ndef maxpool2d_forward(x, kernel_size, stride):\n    return helper(x)\n\n"
+            "def helper(x):\n    raise ValueError('window too large')\n\n"
+            "def maxpool2d_backward(dout, x, kernel_size, stride):\n    return x\n"
+        )
         rows = await check_in_screen(pilot, app.screen, code)
         assert rows[0][2] == "ValueError: window too large"
         assert 'File "' in app.screen.verdict.cases[0].message  # the frames are still in the detail
 
 
-async def test_a_file_that_does_not_load_says_not_run_and_shows_the_error(builtin_collection, checker):  # noqa: F811
+async def test_a_file_that_does_not_load_says_not_run_and_shows_the_error(builtin_collection, checker):
     app = exercise_app(builtin_collection, checker)
     async with app.run_test(size=(80, 24)) as pilot:
         rows = await check_in_screen(pilot, app.screen, "def maxpool2d_forward(x:\n")
@@ -68,7 +81,7 @@ async def test_a_file_that_does_not_load_says_not_run_and_shows_the_error(builti
         assert "SyntaxError" in shown and "Noneofthe8casesran" in squeezed(shown)
 
 
-async def test_the_prompt_pane_scrolls_from_the_keyboard(builtin_collection, checker):  # noqa: F811
+async def test_the_prompt_pane_scrolls_from_the_keyboard(builtin_collection, checker):
     app = exercise_app(builtin_collection, checker, exercise_id="roi-align")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
@@ -86,7 +99,7 @@ async def test_the_prompt_pane_scrolls_from_the_keyboard(builtin_collection, che
         assert screen.focused is screen.query_one("#exercise-editor")
 
 
-async def test_the_model_solution_is_reachable_from_the_keyboard(builtin_collection, checker):  # noqa: F811
+async def test_the_model_solution_is_reachable_from_the_keyboard(builtin_collection, checker):
     app = exercise_app(builtin_collection, checker, exercise_id="roi-align")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
@@ -100,7 +113,7 @@ async def test_the_model_solution_is_reachable_from_the_keyboard(builtin_collect
         assert squeezed(solution_tail) in squeezed(screen_text(app, info))
 
 
-async def test_the_editor_keeps_indentation_and_indents_after_a_colon(builtin_collection, checker):  # noqa: F811
+async def test_the_editor_keeps_indentation_and_indents_after_a_colon(builtin_collection, checker):
     app = exercise_app(builtin_collection, checker)
     async with app.run_test(size=(120, 40)) as pilot:
         editor = app.screen.query_one("#exercise-editor")
@@ -109,7 +122,7 @@ async def test_the_editor_keeps_indentation_and_indents_after_a_colon(builtin_co
         assert editor.text == "def f(x):\n    y = x\n    for i in y:\n        pass"
 
 
-async def test_hints_revealed_on_the_command_line_are_shown_and_counted_together(builtin_collection, checker):  # noqa: F811
+async def test_hints_revealed_on_the_command_line_are_shown_and_counted_together(builtin_collection, checker):
     from quizapp.exercises.hints import remember_hints_shown
 
     remember_hints_shown(builtin_collection.home, "maxpool2d", 2)

@@ -19,7 +19,7 @@ from test_exercise_cli import _drain, _read_until
 from test_tui import make_app, text_of
 from test_tui_exercise import check_in_screen, exercise_app, wait_for_check
 
-from quizapp.core.collection import Collection
+from quizapp.application.collection import Collection
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.exercises.checker import CaseResult, Verdict
 from quizapp.exercises.compare import compare
@@ -108,10 +108,17 @@ def test_safe_text_is_never_parsed_as_markup():
 def hostile_verdict() -> Verdict:
     """A verdict whose every untrusted field holds escapes and markup."""
     return Verdict(
-        exercise="tight-limits", passed=False, device="cpu", duration_s=0.25,
+        exercise="tight-limits",
+        passed=False,
+        device="cpu",
+        duration_s=0.25,
         cases=[
-            CaseResult("first" + TITLE, False, "Boom" + HYPERLINK + "\nsecond line" + CSI_C1,
-                       {"sigma" + RLO: "1.0" + CLEAR_SCREEN}),
+            CaseResult(
+                "first" + TITLE,
+                False,
+                "Boom" + HYPERLINK + "\nsecond line" + CSI_C1,
+                {"sigma" + RLO: "1.0" + CLEAR_SCREEN},
+            ),
             CaseResult("second", True, "ok", {"sigma": 3.0}, 0.0, 0.0),
         ],
         error="your code called sys.exit('[/]')" + CLIPBOARD,
@@ -124,8 +131,16 @@ def test_the_text_report_keeps_its_colours_and_loses_the_learners_escapes():
     text = format_verdict(hostile_verdict(), "Title" + TITLE, click.style)
     assert "\x1b" in text  # click's own colours are there…
     assert not acting(click.unstyle(text))  # …and nothing else that acts
-    for mark in ("Title␛]0;pwned␇", "first␛]0;pwned␇", "Boom␛]8;;https://evil.example", "⟨U+009B⟩31m",
-                 "sigma⟨U+202E⟩gnp.exe=1.0␛[2J", "sys.exit('[/]')␛]52;c;", "FAIL␍PASS", "seccomp⟨U+202E⟩"):
+    for mark in (
+        "Title␛]0;pwned␇",
+        "first␛]0;pwned␇",
+        "Boom␛]8;;https://evil.example",
+        "⟨U+009B⟩31m",
+        "sigma⟨U+202E⟩gnp.exe=1.0␛[2J",
+        "sys.exit('[/]')␛]52;c;",
+        "FAIL␍PASS",
+        "seccomp⟨U+202E⟩",
+    ):
         assert mark in text, mark
 
 
@@ -145,8 +160,14 @@ def test_json_is_ascii_strict_and_says_why_an_error_is_not_a_number():
     verdict = hostile_verdict()
     verdict.cases += [
         CaseResult("zero-expected", False, at_zero.message, {}, at_zero.max_abs_err, at_zero.max_rel_err),
-        CaseResult("inf-returned", False, non_finite.message, {"sigma": math.inf}, non_finite.max_abs_err,
-                   non_finite.max_rel_err),
+        CaseResult(
+            "inf-returned",
+            False,
+            non_finite.message,
+            {"sigma": math.inf},
+            non_finite.max_abs_err,
+            non_finite.max_rel_err,
+        ),
     ]
     out = verdict_json(verdict)
     assert out.isascii()
@@ -200,9 +221,27 @@ def smooth_l1_grad(pred, target, sigma):
 
 
 def run_check(home: Path, solution: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quizapp", "--home", str(home), "--content", str(FIXTURES),
-                           "exercise", "tight-limits", "--check", str(solution), *args],
-                          check=False, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quizapp",
+            "--home",
+            str(home),
+            "--content",
+            str(FIXTURES),
+            "exercise",
+            "tight-limits",
+            "--check",
+            str(solution),
+            *args,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
 
 
 def test_check_prints_the_learners_escapes_as_visible_marks(tmp_path: Path):
@@ -212,8 +251,14 @@ def test_check_prints_the_learners_escapes_as_visible_marks(tmp_path: Path):
     assert result.returncode == 1, result.stderr
     assert "\x1b" not in result.stdout + result.stderr  # not a tty: click adds no colour either
     assert not acting(result.stdout) and not acting(result.stderr)
-    for mark in ("␛[2J", "␛]0;pwned␇", "␛]52;c;", "⟨U+009B⟩31m", "⟨U+202E⟩gnp.exe",  # printed
-                 "Boom: message ␛]8;;https://evil.example"):  # raised
+    for mark in (
+        "␛[2J",
+        "␛]0;pwned␇",
+        "␛]52;c;",
+        "⟨U+009B⟩31m",
+        "⟨U+202E⟩gnp.exe",  # printed
+        "Boom: message ␛]8;;https://evil.example",
+    ):  # raised
         assert mark in result.stdout, (mark, result.stdout)
 
 
@@ -240,9 +285,23 @@ def test_watch_output_and_messages_are_neutralised(tmp_path: Path):
     solution = tmp_path / ("mine" + TITLE + ".py")  # even the file's name is untrusted
     solution.write_text(HOSTILE_SOLUTION, encoding="utf-8")
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "quizapp", "--home", str(tmp_path / "home"), "--content", str(FIXTURES),
-         "exercise", "tight-limits", "--watch", str(solution)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        [
+            sys.executable,
+            "-m",
+            "quizapp",
+            "--home",
+            str(tmp_path / "home"),
+            "--content",
+            str(FIXTURES),
+            "exercise",
+            "tight-limits",
+            "--watch",
+            str(solution),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
         env={**os.environ, "NO_COLOR": "1"},
     )
     try:
@@ -292,7 +351,9 @@ def smooth_l1_grad(pred, target, sigma):
 """
 
 
-async def test_markup_in_a_verdict_is_shown_literally_and_does_not_crash_the_screen(builtin_collection, checker):
+async def test_markup_in_a_verdict_is_shown_literally_and_does_not_crash_the_screen(
+    builtin_collection, checker
+):
     app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
     async with app.run_test(size=(160, 50)) as pilot:
         screen = app.screen
@@ -301,13 +362,17 @@ async def test_markup_in_a_verdict_is_shown_literally_and_does_not_crash_the_scr
         assert rows[0][1] == "example" and rows[0][0] == "✗"
         assert rows[0][2] == "your code called sys.exit('[/]'); return a value instead"
         # The exception's own line, not its first frame (`File "…"`), and its markup as typed.
-        boom = next(i for i, row in enumerate(rows) if row[2] == "[bold red]x[/: [/] [link=https://evil.example]y")
+        boom = next(
+            i for i, row in enumerate(rows) if row[2] == "[bold red]x[/: [/] [link=https://evil.example]y"
+        )
         table.move_cursor(row=boom)
         await pilot.pause()
         assert "[bold red]x[/: [/] [link=https://evil.example]y" in text_of(app, "#exercise-detail")
         # A failure of the file as a whole is the status line's headline.
         await check_in_screen(pilot, screen, 'import sys\n\nsys.exit("[bold red]x[/")\n')
-        assert "your code called sys.exit('[bold red]x[/'); return a value instead" in text_of(app, "#exercise-status")
+        assert "your code called sys.exit('[bold red]x[/'); return a value instead" in text_of(
+            app, "#exercise-status"
+        )
         assert app.is_running
 
 
@@ -337,7 +402,9 @@ async def test_control_characters_in_a_verdict_never_reach_the_screen_raw(builti
         assert not acting(text_of(app, "#exercise-status"))
 
 
-async def test_the_attempt_stored_is_the_code_that_was_checked_not_the_editors_text(builtin_collection, checker):
+async def test_the_attempt_stored_is_the_code_that_was_checked_not_the_editors_text(
+    builtin_collection, checker
+):
     app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
     async with app.run_test(size=(160, 50)) as pilot:
         screen = app.screen

@@ -13,7 +13,7 @@ import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 FOLDER = "backups"
@@ -65,7 +65,7 @@ def list_backups(home: Path) -> list[Backup]:
     for path in folder.iterdir():
         match = _NAME.match(path.name)
         if match and path.is_file():
-            stamp = datetime.strptime(match[1] + match[2], "%Y%m%d-%H%M%S%f").replace(tzinfo=timezone.utc)
+            stamp = datetime.strptime(match[1] + match[2], "%Y%m%d-%H%M%S%f").replace(tzinfo=UTC)
             found.append(Backup(path, stamp, match[3]))
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
@@ -76,7 +76,7 @@ def take_backup(db_path: Path, home: Path, reason: str, now: datetime | None = N
     Written under a temporary name and renamed when complete, so a crash never leaves a partial
     backup that looks whole.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     folder = backup_folder(home)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"quizapp-{now:%Y%m%d-%H%M%S}-{now:%f}-{reason}.db"
@@ -99,7 +99,7 @@ def take_backup(db_path: Path, home: Path, reason: str, now: datetime | None = N
 
 def backup_due(home: Path, interval: timedelta, now: datetime | None = None) -> bool:
     backups = list_backups(home)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return not backups or now - backups[0].taken_at >= interval
 
 
@@ -177,7 +177,7 @@ def restore(backup: Backup, db_path: Path, home: Path) -> Path:
             source.close()
             target.close()
         return kept
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     kept = folder / f"replaced-{stamp:%Y%m%d-%H%M%S}-{db_path.name}"
     for suffix in ("", "-wal", "-shm"):
         current = db_path.with_name(db_path.name + suffix)

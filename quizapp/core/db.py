@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _import_sqlite_utils():  # noqa: ANN202
+def _import_sqlite_utils():
     # sqlite-utils imports pandas and numpy at import time when they are installed, only to map
     # their scalar types to column types; quizapp never stores those, and the ~300 ms would land
     # on the start-up path of `study`. Hide them while sqlite-utils loads.
@@ -89,18 +89,19 @@ class QuizDatabase:
             self._full = _import_sqlite_utils().Database(self.conn)
         return self._full
 
-    def __getitem__(self, table: str):  # noqa: ANN204
+    def __getitem__(self, table: str):
         return self.full[table]
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self.full, name)
 
 
 class _BackgroundCheckpoints:
     def __init__(self, path: Path, every_s: float) -> None:
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(path, every_s), name="quizapp-checkpoints",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(path, every_s), name="quizapp-checkpoints", daemon=True
+        )
         self._thread.start()
 
     def _run(self, path: Path, every_s: float) -> None:

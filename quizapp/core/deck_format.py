@@ -12,7 +12,7 @@ cards:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -102,7 +102,7 @@ class OutputCard(_Card):
 
 
 AnyCard = Annotated[
-    Union[BasicCard, ReverseCard, ClozeCard, ChoiceCard, TypeCard, BugCard, OutputCard],
+    BasicCard | ReverseCard | ClozeCard | ChoiceCard | TypeCard | BugCard | OutputCard,
     Field(discriminator="kind"),
 ]
 

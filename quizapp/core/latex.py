@@ -22,29 +22,121 @@ _MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)(.+?)(?<![\s\\])\$", re.S)
 _STRAY_DOLLAR = re.compile(r"(?<!\\)\$(?!\d)")
 
 _SUB = dict(zip("0123456789+-=()aehijklmnoprstuvxβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ"))
-_SUP = dict(zip("0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθφχ",
-                "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡ"))
+_SUP = dict(
+    zip(
+        "0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθφχ",
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡ",
+    )
+)
 # Already raised, or readable as they are when raised: `Q^*` → Q*, `f^\prime` → f′, `W^\top` → Wᵀ.
 _SUP.update({"*": "*", "′": "′", "ᵀ": "ᵀ", "″": "″"})
 _SCRIPT_CHARS = set(_SUB.values()) | set(_SUP.values())
 _SCRIPT_CHARS_CLASS = "".join(sorted(_SCRIPT_CHARS - set("*")))
 
-_OPERATORS = {"max", "min", "arg", "log", "ln", "exp", "tanh", "sinh", "cosh", "sin", "cos", "tan", "det",
-              "lim", "sup", "inf", "Pr"}
+_OPERATORS = {
+    "max",
+    "min",
+    "arg",
+    "log",
+    "ln",
+    "exp",
+    "tanh",
+    "sinh",
+    "cosh",
+    "sin",
+    "cos",
+    "tan",
+    "det",
+    "lim",
+    "sup",
+    "inf",
+    "Pr",
+}
 _NAMED_OPERATORS = {"argmax": "argmax", "argmin": "argmin"}
-_TEXT_ARGUMENT = {"mathrm", "text", "textrm", "textit", "textbf", "texttt", "operatorname", "mathbf", "mathit",
-                  "mathsf", "mathtt", "boldsymbol", "bm", "mathcal", "emph"}
-_ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0305", "tilde": "\u0303",
-            "widetilde": "\u0303", "vec": "\u20d7", "dot": "\u0307", "ddot": "\u0308"}
+_TEXT_ARGUMENT = {
+    "mathrm",
+    "text",
+    "textrm",
+    "textit",
+    "textbf",
+    "texttt",
+    "operatorname",
+    "mathbf",
+    "mathit",
+    "mathsf",
+    "mathtt",
+    "boldsymbol",
+    "bm",
+    "mathcal",
+    "emph",
+}
+_ACCENTS = {
+    "hat": "\u0302",
+    "widehat": "\u0302",
+    "bar": "\u0304",
+    "overline": "\u0305",
+    "tilde": "\u0303",
+    "widetilde": "\u0303",
+    "vec": "\u20d7",
+    "dot": "\u0307",
+    "ddot": "\u0308",
+}
 _DOUBLE_STRUCK = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "E": "𝔼", "Q": "ℚ", "C": "ℂ", "1": "𝟙"}
 _SYMBOLS = {
-    "|": "‖", "lVert": "‖", "rVert": "‖", "Vert": "‖", "lvert": "|", "rvert": "|", "vert": "|", "mid": "|",
-    "sigma": "σ", "epsilon": "ε", "phi": "φ", "odot": "⊙", "otimes": "⊗", "oplus": "⊕", "top": "ᵀ", "cdot": "·", "times": "×",
-    "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉", "langle": "⟨", "rangle": "⟩",
-    "prime": "′", "{": "{", "}": "}", "%": "%", "$": "$", "#": "#", "&": "&", "_": "_",
-    "dots": "…", "ldots": "…", "cdots": "⋯", "quad": "  ", "qquad": "    ", ",": " ", ";": " ", ":": " ",
-    " ": " ", "!": "", "\\": " ", "left": "", "right": "", "big": "", "Big": "", "bigg": "", "Bigg": "",
-    "bigl": "", "bigr": "", "Bigl": "", "Bigr": "", "displaystyle": "", "textstyle": "",
+    "|": "‖",
+    "lVert": "‖",
+    "rVert": "‖",
+    "Vert": "‖",
+    "lvert": "|",
+    "rvert": "|",
+    "vert": "|",
+    "mid": "|",
+    "sigma": "σ",
+    "epsilon": "ε",
+    "phi": "φ",
+    "odot": "⊙",
+    "otimes": "⊗",
+    "oplus": "⊕",
+    "top": "ᵀ",
+    "cdot": "·",
+    "times": "×",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "langle": "⟨",
+    "rangle": "⟩",
+    "prime": "′",
+    "{": "{",
+    "}": "}",
+    "%": "%",
+    "$": "$",
+    "#": "#",
+    "&": "&",
+    "_": "_",
+    "dots": "…",
+    "ldots": "…",
+    "cdots": "⋯",
+    "quad": "  ",
+    "qquad": "    ",
+    ",": " ",
+    ";": " ",
+    ":": " ",
+    " ": " ",
+    "!": "",
+    "\\": " ",
+    "left": "",
+    "right": "",
+    "big": "",
+    "Big": "",
+    "bigg": "",
+    "Bigg": "",
+    "bigl": "",
+    "bigr": "",
+    "Bigl": "",
+    "Bigr": "",
+    "displaystyle": "",
+    "textstyle": "",
 }
 # The space that ends a control word: `\\lambda x` is λx and `\\partial h` is ∂h, but `\\lambda = 1` is λ = 1.
 _SOFT_SPACE = "\x00"
@@ -55,12 +147,25 @@ _TOUCHING_FRACTION = re.compile(
     r"(?:(?<=[\w)‖])|(?<=[\w)‖] ))\x01([^\x01\x02]*)\x02|\x01([^\x01\x02]*)\x02(?= ?[\w(‖√∑∏∫\[])"
 )
 _BIG_OPERATORS = "∑∏∫"
-_OPENING = {"lfloor", "lceil", "langle", "lVert", "lvert", "left", "big", "Big", "bigg", "Bigg", "bigl", "Bigl"}
+_OPENING = {
+    "lfloor",
+    "lceil",
+    "langle",
+    "lVert",
+    "lvert",
+    "left",
+    "big",
+    "Big",
+    "bigg",
+    "Bigg",
+    "bigl",
+    "Bigl",
+}
 _CLOSING = {"rfloor", "rceil", "rangle", "rVert", "rvert", "right", "bigr", "Bigr"}
 
 
 @lru_cache(maxsize=1)
-def _contexts():  # noqa: ANN202
+def _contexts():
     """The parser's macro table (which macros take arguments) and pylatexenc's symbol converter."""
     from pylatexenc.latex2text import LatexNodes2Text, get_default_latex_context_db
     from pylatexenc.latexwalker import get_default_latex_context_db as walker_db
@@ -69,13 +174,23 @@ def _contexts():  # noqa: ANN202
     walker = walker_db()
     one_argument = sorted(_TEXT_ARGUMENT | set(_ACCENTS) | {"mathbb"})
     walker.add_context_category(
-        "quizapp", prepend=True,
+        "quizapp",
+        prepend=True,
         macros=[MacroSpec(name, "{") for name in one_argument]
         + [MacroSpec(name, "") for name in sorted(_NAMED_OPERATORS)]
-        + [MacroSpec("frac", "{{"), MacroSpec("dfrac", "{{"), MacroSpec("tfrac", "{{"), MacroSpec("sqrt", "[{")],
+        + [
+            MacroSpec("frac", "{{"),
+            MacroSpec("dfrac", "{{"),
+            MacroSpec("tfrac", "{{"),
+            MacroSpec("sqrt", "[{"),
+        ],
     )
     symbols = get_default_latex_context_db()
-    return walker, symbols, LatexNodes2Text(latex_context=symbols, math_mode="text", strict_latex_spaces=False)
+    return (
+        walker,
+        symbols,
+        LatexNodes2Text(latex_context=symbols, math_mode="text", strict_latex_spaces=False),
+    )
 
 
 class _Renderer:
@@ -88,7 +203,7 @@ class _Renderer:
         """The script kinds of which at least one had no Unicode form."""
         self.problems: list[str] = []
 
-    def nodes(self, nodelist) -> str:  # noqa: ANN001
+    def nodes(self, nodelist) -> str:
         from pylatexenc.latexwalker import LatexCharsNode, LatexMacroNode
 
         out: list[str] = []
@@ -130,7 +245,7 @@ class _Renderer:
             self.problems.append(f"'{pending}' has nothing after it to raise or lower")
         return "".join(out)
 
-    def node(self, node, *, as_script: bool = False) -> str:  # noqa: ANN001
+    def node(self, node, *, as_script: bool = False) -> str:
         from pylatexenc.latexwalker import (
             LatexCharsNode,
             LatexCommentNode,
@@ -163,9 +278,11 @@ class _Renderer:
             return self.nodes(node.nodelist)
         return ""
 
-    def macro(self, node) -> str:  # noqa: ANN001
+    def macro(self, node) -> str:
         name = node.macroname
-        arguments = [argument for argument in (node.nodeargd.argnlist if node.nodeargd else []) if argument is not None]
+        arguments = [
+            argument for argument in (node.nodeargd.argnlist if node.nodeargd else []) if argument is not None
+        ]
         if name in _OPERATORS:
             return name
         if name in _NAMED_OPERATORS:
@@ -219,8 +336,10 @@ def _is_atom(text: str) -> bool:
     """Whether `text` reads as one unit beside a `/` or after `√` (no parentheses needed)."""
     if re.search(r"[_^]\{[^}]*[\s/+\-,][^}]*\}", text):  # a written-out script with an operator inside
         return False
-    return all(char.isalnum() or char in _SCRIPT_CHARS or char in ".′∂∇√_^{}" or unicodedata.combining(char)
-               for char in text)
+    return all(
+        char.isalnum() or char in _SCRIPT_CHARS or char in ".′∂∇√_^{}" or unicodedata.combining(char)
+        for char in text
+    )
 
 
 def _is_parenthesised(text: str) -> bool:
@@ -248,7 +367,9 @@ def _tidy(text: str) -> str:
     previous = None
     while previous != text:
         previous = text
-        text = _TOUCHING_FRACTION.sub(lambda m: f"({m.group(1) if m.group(1) is not None else m.group(2)})", text)
+        text = _TOUCHING_FRACTION.sub(
+            lambda m: f"({m.group(1) if m.group(1) is not None else m.group(2)})", text
+        )
     text = text.replace(_FRACTION[0], "").replace(_FRACTION[1], "")
     text = re.sub(r"(?<=[^\s(\[{])([" + _BIG_OPERATORS + "])", r" \1", text)
     text = unicodedata.normalize("NFC", text)  # y + combining hat → ŷ, one cell wide in any terminal
@@ -264,11 +385,15 @@ def _render(formula: str) -> tuple[str, tuple[str, ...]]:
     if not formula.strip():
         return "", ("empty formula",)
     try:
-        nodes = LatexWalker(formula, latex_context=walker_context, tolerant_parsing=False).get_latex_nodes()[0]
+        nodes = LatexWalker(formula, latex_context=walker_context, tolerant_parsing=False).get_latex_nodes()[
+            0
+        ]
     except LatexWalkerError as error:
         problems.append(f"LaTeX does not parse: {str(error).splitlines()[0]}")
         try:
-            nodes = LatexWalker(formula, latex_context=walker_context, tolerant_parsing=True).get_latex_nodes()[0]
+            nodes = LatexWalker(
+                formula, latex_context=walker_context, tolerant_parsing=True
+            ).get_latex_nodes()[0]
         except Exception:  # pylatexenc raises many types on malformed input; show the source instead
             return formula, tuple(problems)
     renderer = _Renderer()
@@ -299,7 +424,9 @@ def math_spans(text: str) -> list[tuple[int, int, str, bool]]:
     spans = []
     for match in _MATH.finditer(text):
         display = match.group(1) is not None
-        spans.append((match.start(), match.end(), formula_to_unicode(match.group(1) or match.group(2)), display))
+        spans.append(
+            (match.start(), match.end(), formula_to_unicode(match.group(1) or match.group(2)), display)
+        )
     return spans
 
 
@@ -314,11 +441,15 @@ def text_math_problems(text: str) -> list[str]:
     for match in _MATH.finditer(text):
         formula = match.group(1) or match.group(2)
         if _STRAY_DOLLAR.search(formula):
-            problems.append(f"formula ${formula}$ runs past a '$': a formula may not start or end with a space")
+            problems.append(
+                f"formula ${formula}$ runs past a '$': a formula may not start or end with a space"
+            )
             continue
         problems.extend(f"formula ${formula}$: {problem}" for problem in formula_problems(formula))
     if _STRAY_DOLLAR.search(_MATH.sub("", text)):
-        problems.append("a '$' that opens or closes no formula (no space just inside the dollars; \\$ is a dollar)")
+        problems.append(
+            "a '$' that opens or closes no formula (no space just inside the dollars; \\$ is a dollar)"
+        )
     return problems
 
 

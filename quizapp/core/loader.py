@@ -75,9 +75,14 @@ def find_deck_files(folders: Iterable[Path]) -> list[Path]:
             continue
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder).parts
-            if path.suffix in DECK_SUFFIXES and path.is_file() and "exercises" not in relative[:-1]:
-                if not any(part.startswith(".") for part in relative):
-                    files.append(path)
+            hidden = any(part.startswith(".") for part in relative)
+            if (
+                path.suffix in DECK_SUFFIXES
+                and path.is_file()
+                and "exercises" not in relative[:-1]
+                and not hidden
+            ):
+                files.append(path)
     return files
 
 
@@ -87,7 +92,9 @@ def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        result.problems.append(Problem(str(path), 1, 1, f"not UTF-8 text: {error.reason} at byte {error.start}"))
+        result.problems.append(
+            Problem(str(path), 1, 1, f"not UTF-8 text: {error.reason} at byte {error.start}")
+        )
         return result
     except OSError as error:
         result.problems.append(Problem(str(path), 1, 1, f"cannot read: {error.strerror}"))
@@ -97,11 +104,15 @@ def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
     document = YamlDocument(path, text)
     result.problems.extend(document.problems)
     if document.root is None and not result.problems:
-        result.problems.append(Problem(str(path), 1, 1, "empty file: a deck file needs quizapp, deck and cards"))
+        result.problems.append(
+            Problem(str(path), 1, 1, "empty file: a deck file needs quizapp, deck and cards")
+        )
     if document.data is None:
         return result
     if not isinstance(document.data, dict):
-        result.problems.append(Problem(str(path), 1, 1, "a deck file is a mapping with keys quizapp, deck and cards"))
+        result.problems.append(
+            Problem(str(path), 1, 1, "a deck file is a mapping with keys quizapp, deck and cards")
+        )
         return result
     from pydantic import ValidationError
 
@@ -129,12 +140,14 @@ def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
         for sub, (card_id, data) in enumerate(_expand(card)):
             data["source"] = source
             result.cards.append(
-                StudyCard(card_id, card.id, deck_file.deck.id, card.kind, data, tags, str(path), index * 100 + sub)
+                StudyCard(
+                    card_id, card.id, deck_file.deck.id, card.kind, data, tags, str(path), index * 100 + sub
+                )
             )
     return result
 
 
-def _expand(card) -> list[tuple[str, dict]]:  # noqa: ANN001
+def _expand(card) -> list[tuple[str, dict]]:
     """The study cards one deck-file card turns into, with what the study screen needs to show."""
     if card.kind == "basic":
         return [(card.id, {"front": card.front, "back": card.back})]
@@ -149,18 +162,47 @@ def _expand(card) -> list[tuple[str, dict]]:  # noqa: ANN001
             for n in cloze.numbers(card.text)
         ]
     if card.kind == "choice":
-        return [(card.id, {"question": card.question, "options": card.options, "answer": card.answer,
-                           "explain": card.explain})]
+        return [
+            (
+                card.id,
+                {
+                    "question": card.question,
+                    "options": card.options,
+                    "answer": card.answer,
+                    "explain": card.explain,
+                },
+            )
+        ]
     if card.kind == "type":
-        return [(card.id, {"question": card.question, "answers": [card.answer, *card.accept],
-                           "case_sensitive": card.case_sensitive, "explain": card.explain})]
+        return [
+            (
+                card.id,
+                {
+                    "question": card.question,
+                    "answers": [card.answer, *card.accept],
+                    "case_sensitive": card.case_sensitive,
+                    "explain": card.explain,
+                },
+            )
+        ]
     if card.kind == "bug":
-        return [(card.id, {"code": card.code, "question": card.question, "answer": card.answer,
-                           "fix": card.fix, "line": card.line, "lang": card.lang})]
+        return [
+            (
+                card.id,
+                {
+                    "code": card.code,
+                    "question": card.question,
+                    "answer": card.answer,
+                    "fix": card.fix,
+                    "line": card.line,
+                    "lang": card.lang,
+                },
+            )
+        ]
     return [(card.id, {"code": card.code, "output": card.output, "explain": card.explain, "lang": card.lang})]
 
 
-def _pydantic_problems(document: YamlDocument, error) -> list[Problem]:  # noqa: ANN001
+def _pydantic_problems(document: YamlDocument, error) -> list[Problem]:
     from quizapp.core.yaml_source import pydantic_problems
 
     kinds = {"basic", "reverse", "cloze", "choice", "type", "bug", "output"}
@@ -168,17 +210,24 @@ def _pydantic_problems(document: YamlDocument, error) -> list[Problem]:  # noqa:
     def rewrite(item: dict) -> tuple[tuple, str] | None:
         loc = item["loc"]
         if item["type"] == "union_tag_invalid":
-            return (*loc, "kind"), f"unknown kind {item['input'].get('kind')!r}; expected one of {', '.join(sorted(kinds))}"
+            return (
+                *loc,
+                "kind",
+            ), f"unknown kind {item['input'].get('kind')!r}; expected one of {', '.join(sorted(kinds))}"
         if item["type"] == "union_tag_not_found":
             return loc, f"missing field 'kind' (one of {', '.join(sorted(kinds))})"
         if item["type"] == "string_pattern_mismatch" and loc[-1] == "id":
-            return loc, ("an id is 2–64 characters: lowercase letters, digits, '.', '_' or '-', starting with "
-                         "a letter or digit")
+            return loc, (
+                "an id is 2–64 characters: lowercase letters, digits, '.', '_' or '-', starting with "
+                "a letter or digit"
+            )
         return None
 
     # A discriminated union puts the tag in the path: ('cards', 3, 'basic', 'front').
-    items = [{**item, "loc": tuple(part for i, part in enumerate(item["loc"]) if not (i == 2 and part in kinds))}
-             for item in error.errors(include_url=False)]
+    items = [
+        {**item, "loc": tuple(part for i, part in enumerate(item["loc"]) if not (i == 2 and part in kinds))}
+        for item in error.errors(include_url=False)
+    ]
     return pydantic_problems(document, items, rewrite)
 
 
@@ -196,7 +245,11 @@ def _semantic_problems(document: YamlDocument, data: dict) -> list[Problem]:
         card_id, kind = card.get("id"), card.get("kind")
         if isinstance(card_id, str):
             if card_id in seen:
-                problems.append(document.problem((*at, "id"), f"duplicate card id {card_id!r} (first at line {seen[card_id]})"))
+                problems.append(
+                    document.problem(
+                        (*at, "id"), f"duplicate card id {card_id!r} (first at line {seen[card_id]})"
+                    )
+                )
             else:
                 seen[card_id] = document.locate(at).start_mark.line + 1
         if kind == "cloze" and isinstance(card.get("text"), str):
@@ -208,22 +261,35 @@ def _semantic_problems(document: YamlDocument, data: dict) -> list[Problem]:
         elif kind == "choice" and isinstance(card.get("options"), list) and card.get("answer") is not None:
             right = sum(str(option) == str(card["answer"]) for option in card["options"])
             if right != 1:
-                problems.append(document.problem(
-                    (*at, "answer"),
-                    "answer matches none of the options; write the right option exactly" if right == 0
-                    else f"answer matches {right} options; exactly one must be right",
-                ))
-        elif kind == "bug" and isinstance(card.get("line"), int) and isinstance(card.get("code"), str):
-            if card["line"] > len(card["code"].splitlines()):
-                problems.append(document.problem((*at, "line"), f"line {card['line']} is past the end of the code"))
+                problems.append(
+                    document.problem(
+                        (*at, "answer"),
+                        "answer matches none of the options; write the right option exactly"
+                        if right == 0
+                        else f"answer matches {right} options; exactly one must be right",
+                    )
+                )
+        elif (
+            kind == "bug"
+            and isinstance(card.get("line"), int)
+            and isinstance(card.get("code"), str)
+            and card["line"] > len(card["code"].splitlines())
+        ):
+            problems.append(
+                document.problem((*at, "line"), f"line {card['line']} is past the end of the code")
+            )
     return problems
 
 
 # The fields the study screen renders as Markdown with formulas, per card kind (type answers are code).
 RENDERED_FIELDS = {
-    "basic": ("front", "back"), "reverse": ("front", "back"), "cloze": ("text", "extra"),
-    "choice": ("question", "options", "answer", "explain"), "type": ("question", "explain"),
-    "bug": ("question", "answer"), "output": ("explain",),
+    "basic": ("front", "back"),
+    "reverse": ("front", "back"),
+    "cloze": ("text", "extra"),
+    "choice": ("question", "options", "answer", "explain"),
+    "type": ("question", "explain"),
+    "bug": ("question", "answer"),
+    "output": ("explain",),
 }
 
 
@@ -252,8 +318,16 @@ def _formula_problems(document: YamlDocument, data: dict) -> list[Problem]:
             for position, value in enumerate(values if isinstance(values, list) else [values]):
                 if not isinstance(value, str):
                     continue
-                at = ("cards", index, field_name, position) if isinstance(values, list) else ("cards", index, field_name)
-                messages = [m for text in rendered_texts(card["kind"], field_name, value) for m in text_math_problems(text)]
+                at = (
+                    ("cards", index, field_name, position)
+                    if isinstance(values, list)
+                    else ("cards", index, field_name)
+                )
+                messages = [
+                    m
+                    for text in rendered_texts(card["kind"], field_name, value)
+                    for m in text_math_problems(text)
+                ]
                 problems.extend(document.problem(at, message) for message in dict.fromkeys(messages))
     return problems
 
@@ -274,7 +348,9 @@ def cross_file_problems(loads: list[DeckLoad], known_ids: dict[str, tuple[str, s
         clashes = []
         owner = owner_of_deck.get(load.deck_id)  # type: ignore[arg-type]
         if owner not in (None, file):
-            clashes.append(Problem(file, load.deck_line, 1, f"deck id {load.deck_id!r} is already used by {owner}"))
+            clashes.append(
+                Problem(file, load.deck_line, 1, f"deck id {load.deck_id!r} is already used by {owner}")
+            )
         for note, line in load.note_lines.items():
             owner = owner_of_card.get(note)
             if owner not in (None, file):

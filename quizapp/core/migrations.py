@@ -113,8 +113,17 @@ def m003_exercises(db: Database) -> None:
     db["exercise_attempts"].create_index(["exercise_id", "at"], index_name="attempts_by_exercise")
     # Exercises are scheduled like cards: passing one sends it away, to be redone from scratch later.
     db["exercise_schedule"].create(
-        {"exercise_id": str, "state": int, "step": int, "stability": float, "difficulty": float,
-         "due": float, "last_review": float, "reps": int, "lapses": int},
+        {
+            "exercise_id": str,
+            "state": int,
+            "step": int,
+            "stability": float,
+            "difficulty": float,
+            "due": float,
+            "last_review": float,
+            "reps": int,
+            "lapses": int,
+        },
         pk="exercise_id",
         not_null={"state", "reps", "lapses"},
         defaults={"state": 0, "reps": 0, "lapses": 0},

@@ -194,11 +194,15 @@ def time_series_folds(n: int, splits: int = SPLITS) -> list[tuple[int, int, int]
     segment = n // (splits + 1)
     if segment == 0:
         return []
-    return [((k + 1) * segment, (k + 1) * segment, n if k == splits - 1 else (k + 2) * segment)
-            for k in range(splits)]
+    return [
+        ((k + 1) * segment, (k + 1) * segment, n if k == splits - 1 else (k + 2) * segment)
+        for k in range(splits)
+    ]
 
 
-def evaluate_split(histories: Sequence[History], *, relearning_steps: int = 1) -> tuple[Evaluation, Evaluation]:
+def evaluate_split(
+    histories: Sequence[History], *, relearning_steps: int = 1
+) -> tuple[Evaluation, Evaluation]:
     """(FSRS defaults, parameters fitted on each fold's past), scored on the time-series split."""
     from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS
 
@@ -228,8 +232,12 @@ def evaluate_whole(histories: Sequence[History], parameters: Sequence[float]) ->
 
 
 def fit_scope(
-    scope: str, histories: Sequence[History], previous: StoredParameters | None,
-    *, relearning_steps: int, progress: Callable[[str], None],
+    scope: str,
+    histories: Sequence[History],
+    previous: StoredParameters | None,
+    *,
+    relearning_steps: int,
+    progress: Callable[[str], None],
 ) -> ScopeFit:
     if len(histories) < MIN_REVIEWS:
         return ScopeFit(scope, len(histories), previous=previous)
@@ -245,8 +253,18 @@ def fit_scope(
         kept = kept and fitted_whole.log_loss < previous_whole.log_loss
     seconds = time.perf_counter() - start
     progress(f"{scope}: fitted in {seconds:.2f} s")
-    return ScopeFit(scope, len(histories), before, after, parameters, kept, previous, previous_whole, fitted_whole,
-                    seconds)
+    return ScopeFit(
+        scope,
+        len(histories),
+        before,
+        after,
+        parameters,
+        kept,
+        previous,
+        previous_whole,
+        fitted_whole,
+        seconds,
+    )
 
 
 # -- optimal retention -----------------------------------------------------------------------------
@@ -279,9 +297,11 @@ def optimal_retention(db: Database, settings: Settings, parameters: Sequence[flo
 
 
 def _shares(db: Database, where: str, ratings: tuple[int, ...], minimum: int = 100) -> list[float] | None:
-    counts = dict(db.execute(
-        f"select rating, count(*) from reviews where undone_at is null and {where} group by rating"  # noqa: S608
-    ).fetchall())
+    counts = dict(
+        db.execute(
+            f"select rating, count(*) from reviews where undone_at is null and {where} group by rating"
+        ).fetchall()
+    )
     total = sum(counts.get(rating, 0) for rating in ratings)
     if total < minimum:
         return None
@@ -292,7 +312,11 @@ def _shares(db: Database, where: str, ratings: tuple[int, ...], minimum: int = 1
 
 
 def optimize(
-    db: Database, settings: Settings, now: datetime, *, dry_run: bool = False,
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    *,
+    dry_run: bool = False,
     progress: Callable[[str], None] = lambda _message: None,
 ) -> OptimizeReport:
     """Fit the cards' log (and the exercises', when it is long enough), keep what beats the
@@ -303,14 +327,28 @@ def optimize(
         (CARDS, card_reviews(db, settings), len(settings.relearning_steps_minutes)),
         (EXERCISES, exercise_reviews(db, settings), 0),  # exercises have no relearning steps
     ):
-        fit = fit_scope(scope, training_histories(reviews), stored_parameters(db, scope),
-                        relearning_steps=relearning_steps, progress=progress)
+        fit = fit_scope(
+            scope,
+            training_histories(reviews),
+            stored_parameters(db, scope),
+            relearning_steps=relearning_steps,
+            progress=progress,
+        )
         if fit.kept and not dry_run:
             assert fit.parameters is not None and fit.before is not None and fit.after is not None
-            store_parameters(db, StoredParameters(
-                scope, fit.parameters, fitted_at, fit.reviews, fit.before.log_loss, fit.before.rmse_bins,
-                fit.after.log_loss, fit.after.rmse_bins,
-            ))
+            store_parameters(
+                db,
+                StoredParameters(
+                    scope,
+                    fit.parameters,
+                    fitted_at,
+                    fit.reviews,
+                    fit.before.log_loss,
+                    fit.before.rmse_bins,
+                    fit.after.log_loss,
+                    fit.after.rmse_bins,
+                ),
+            )
         fits.append(fit)
     cards, exercises = fits
     retention = None
@@ -333,20 +371,34 @@ def report_lines(report: OptimizeReport, config_path: str) -> list[str]:
                 fallback = "they use the cards' parameters"
             else:
                 fallback = "the FSRS defaults stay in use"
-            lines.append(f"{noun}: {fit.reviews:,} reviews usable for fitting; {MIN_REVIEWS} needed (a review counts "
-                         f"when at least one study day passed since the previous one): {fallback}.")
+            lines.append(
+                f"{noun}: {fit.reviews:,} reviews usable for fitting; {MIN_REVIEWS} needed (a review counts "
+                f"when at least one study day passed since the previous one): {fallback}."
+            )
             continue
         assert fit.before is not None and fit.after is not None
-        lines.append(f"{noun}: {fit.reviews:,} reviews, time-series split ({SPLITS} folds: fitted on the past, "
-                     "judged on what came next):")
-        lines.append(f"  FSRS defaults:       log loss {fit.before.log_loss:.4f} · RMSE(bins) {fit.before.rmse_bins:.4f}")
-        lines.append(f"  fitted to your log:  log loss {fit.after.log_loss:.4f} · RMSE(bins) {fit.after.rmse_bins:.4f}")
+        lines.append(
+            f"{noun}: {fit.reviews:,} reviews, time-series split ({SPLITS} folds: fitted on the past, "
+            "judged on what came next):"
+        )
+        lines.append(
+            f"  FSRS defaults:       log loss {fit.before.log_loss:.4f} · RMSE(bins) {fit.before.rmse_bins:.4f}"
+        )
+        lines.append(
+            f"  fitted to your log:  log loss {fit.after.log_loss:.4f} · RMSE(bins) {fit.after.rmse_bins:.4f}"
+        )
         if fit.previous is not None and fit.previous_whole is not None and fit.fitted_whole is not None:
-            lines.append(f"  Whole log: your fit of {_date(fit.previous.fitted_at)} log loss "
-                         f"{fit.previous_whole.log_loss:.4f} · RMSE(bins) {fit.previous_whole.rmse_bins:.4f}; "
-                         f"the new fit {fit.fitted_whole.log_loss:.4f} · {fit.fitted_whole.rmse_bins:.4f}")
+            lines.append(
+                f"  Whole log: your fit of {_date(fit.previous.fitted_at)} log loss "
+                f"{fit.previous_whole.log_loss:.4f} · RMSE(bins) {fit.previous_whole.rmse_bins:.4f}; "
+                f"the new fit {fit.fitted_whole.log_loss:.4f} · {fit.fitted_whole.rmse_bins:.4f}"
+            )
         if not fit.kept:
-            stay = "the FSRS defaults" if fit.previous is None else f"your fit of {_date(fit.previous.fitted_at)}"
+            stay = (
+                "the FSRS defaults"
+                if fit.previous is None
+                else f"your fit of {_date(fit.previous.fitted_at)}"
+            )
             if fit.scope == EXERCISES and fit.previous is None and cards_fitted:
                 stay = "the cards' parameters"
             lines.append(f"  Not better: keeping {stay}.")
@@ -357,11 +409,13 @@ def report_lines(report: OptimizeReport, config_path: str) -> list[str]:
     if report.optimal_retention is not None:
         lines.append(
             f"Desired retention: {report.desired_retention:.2f} now; {report.optimal_retention:.2f} gives the least "
-            "study time per card remembered (a year of your study simulated, as Anki's \"Help me decide\")."
+            'study time per card remembered (a year of your study simulated, as Anki\'s "Help me decide").'
         )
         if round(report.optimal_retention, 2) != round(report.desired_retention, 2):
-            lines.append(f"  To use it, set `desired_retention = {report.optimal_retention:.2f}` in {config_path} "
-                         "(nothing is changed for you); higher values mean more reviews and fewer lapses.")
+            lines.append(
+                f"  To use it, set `desired_retention = {report.optimal_retention:.2f}` in {config_path} "
+                "(nothing is changed for you); higher values mean more reviews and fewer lapses."
+            )
         else:
             lines.append(f"  That is your setting already (`desired_retention` in {config_path}).")
     return lines

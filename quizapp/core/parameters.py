@@ -37,9 +37,7 @@ class StoredParameters:
 
 def stored_parameters(db: Database, scope: str = CARDS) -> StoredParameters | None:
     """The last fit kept for `scope`, or None while the FSRS defaults are in use."""
-    rows = list(db.query(
-        "select * from fsrs_parameters where scope = ? order by id desc limit 1", [scope]
-    ))
+    rows = list(db.query("select * from fsrs_parameters where scope = ? order by id desc limit 1", [scope]))
     if not rows:
         return None
     row = rows[0]
@@ -73,6 +71,14 @@ def store_parameters(db: Database, fit: StoredParameters) -> None:
         db.execute(
             "insert into fsrs_parameters (scope, parameters, fitted_at, reviews, log_loss_before,"
             " rmse_bins_before, log_loss_after, rmse_bins_after) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [fit.scope, json.dumps(list(fit.parameters)), fit.fitted_at, fit.reviews, fit.log_loss_before,
-             fit.rmse_bins_before, fit.log_loss_after, fit.rmse_bins_after],
+            [
+                fit.scope,
+                json.dumps(list(fit.parameters)),
+                fit.fitted_at,
+                fit.reviews,
+                fit.log_loss_before,
+                fit.rmse_bins_before,
+                fit.log_loss_after,
+                fit.rmse_bins_after,
+            ],
         )

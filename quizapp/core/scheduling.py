@@ -30,12 +30,17 @@ SCHEDULE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_rev
 """The columns of a card's (or an exercise's) row that scheduling reads and writes."""
 
 
-def make_scheduler(settings: Settings, *, fuzz: bool | None = None, parameters: Sequence[float] | None = None,
-                   steps: bool = True) -> Scheduler:
+def make_scheduler(
+    settings: Settings,
+    *,
+    fuzz: bool | None = None,
+    parameters: Sequence[float] | None = None,
+    steps: bool = True,
+) -> Scheduler:
     """Args:
-        parameters: FSRS parameters fitted to the learner (`quizapp optimize`); None for the defaults.
-        steps: False for exercises: one takes minutes, so no same-day learning steps (a first pass
-            sends it away for days, a fail brings it back tomorrow).
+    parameters: FSRS parameters fitted to the learner (`quizapp optimize`); None for the defaults.
+    steps: False for exercises: one takes minutes, so no same-day learning steps (a first pass
+        sends it away for days, a fail brings it back tomorrow).
     """
     return Scheduler(
         **({} if parameters is None else {"parameters": tuple(parameters)}),
@@ -67,15 +72,23 @@ def is_lapse(rating: int, state_before: int) -> bool:
     return rating == Rating.Again and state_before == State.Review
 
 
-def answer(scheduler: Scheduler, card: Card, rating: Rating, now: datetime, *, day_starts_at_hour: int) -> Card:
+def answer(
+    scheduler: Scheduler, card: Card, rating: Rating, now: datetime, *, day_starts_at_hour: int
+) -> Card:
     """The card after `rating` at `now`; `card.last_review` is when it was really last answered."""
     # Good and Easy are held past the grades below them, so those are worked out too.
-    grades = (rating,) if rating <= Rating.Hard else tuple(Rating)[Rating.Hard - 1:rating]
+    grades = (rating,) if rating <= Rating.Hard else tuple(Rating)[Rating.Hard - 1 : rating]
     return outcomes(scheduler, card, now, day_starts_at_hour=day_starts_at_hour, grades=grades)[rating]
 
 
-def outcomes(scheduler: Scheduler, card: Card, now: datetime, *, day_starts_at_hour: int,
-             grades: tuple[Rating, ...] = tuple(Rating)) -> dict[Rating, Card]:
+def outcomes(
+    scheduler: Scheduler,
+    card: Card,
+    now: datetime,
+    *,
+    day_starts_at_hour: int,
+    grades: tuple[Rating, ...] = tuple(Rating),
+) -> dict[Rating, Card]:
     """The card after each of `grades` (in increasing order), kept in order as Anki keeps them:
     Good at least a day past Hard, Easy a day past Good; for Good, give Hard too, for Easy Good."""
     card = in_study_days(card, now, day_starts_at_hour)
@@ -92,7 +105,7 @@ def outcomes(scheduler: Scheduler, card: Card, now: datetime, *, day_starts_at_h
             floor = days + 1
         elif rating == Rating.Good:
             # Good keeps the card in its steps: Easy still goes past what Good's memory state would give.
-            floor = max(scheduler._next_interval(stability=after.stability), 1) + 1  # noqa: SLF001 - py-fsrs 6's formula
+            floor = max(scheduler._next_interval(stability=after.stability), 1) + 1
         after.last_review = now
         if after.difficulty is not None:
             after.difficulty = round(after.difficulty, 3)
@@ -104,6 +117,15 @@ def in_study_days(card: Card, now: datetime, day_starts_at_hour: int) -> Card:
     """A copy whose last review lies exactly as many days before `now` as study days were crossed."""
     if card.last_review is None:
         return card
-    crossed = study_day(now.timestamp(), day_starts_at_hour) - study_day(card.last_review.timestamp(), day_starts_at_hour)
-    return Card(card_id=card.card_id, state=card.state, step=card.step, stability=card.stability,
-                difficulty=card.difficulty, due=card.due, last_review=now - timedelta(days=max(crossed, 0)))
+    crossed = study_day(now.timestamp(), day_starts_at_hour) - study_day(
+        card.last_review.timestamp(), day_starts_at_hour
+    )
+    return Card(
+        card_id=card.card_id,
+        state=card.state,
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=now - timedelta(days=max(crossed, 0)),
+    )

@@ -67,8 +67,10 @@ def _restore_advice(home: Path) -> str:
     if intact is None:
         return f"No intact backup was found in {backup.backup_folder(home)}."
     when = intact.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    return (f"The newest intact backup is from {when} ({intact.reviews} reviews): "
-            f"`quizapp --home {home} backup restore {intact.name}` restores it (`quizapp backup list` shows all).")
+    return (
+        f"The newest intact backup is from {when} ({intact.reviews} reviews): "
+        f"`quizapp --home {home} backup restore {intact.name}` restores it (`quizapp backup list` shows all)."
+    )
 
 
 def describe(error: BaseException, db_path: Path | None = None) -> str:
@@ -80,14 +82,18 @@ def describe(error: BaseException, db_path: Path | None = None) -> str:
     if "disk is full" in text or getattr(error, "errno", None) == 28:
         return f"The disk is full{where}: nothing more could be saved. Free some space and try again."
     if "locked" in text or "busy" in text:
-        return (f"Another program is holding quizapp's database{where} (another quizapp, a sync tool, a "
-                "backup program?). Close it and try again.")
+        return (
+            f"Another program is holding quizapp's database{where} (another quizapp, a sync tool, a "
+            "backup program?). Close it and try again."
+        )
     if "readonly" in text or "read-only" in text:
         return f"quizapp's database{where} cannot be written (read-only file or folder, or no permission)."
     if getattr(error, "errno", None) in (13, 30):
         return f"{getattr(error, 'filename', None) or 'A file'} cannot be written (read-only, or no permission): {error}."
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return f"quizapp's database{where} is damaged: {error}. `quizapp backup list` shows backups to restore."
+        return (
+            f"quizapp's database{where} is damaged: {error}. `quizapp backup list` shows backups to restore."
+        )
     if isinstance(error, sqlite3.Error):
         return f"quizapp's database{where} could not be used: {error}."
     if isinstance(error, OSError):

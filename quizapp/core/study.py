@@ -17,7 +17,15 @@ from quizapp.config import Settings
 from quizapp.core.clock import day_bounds, from_epoch, study_day
 from quizapp.core.db import write_transaction
 from quizapp.core.parameters import CARDS, parameters_in_use
-from quizapp.core.scheduling import NEW, SCHEDULE_COLUMNS, answer, fsrs_card, is_lapse, make_scheduler, outcomes
+from quizapp.core.scheduling import (
+    NEW,
+    SCHEDULE_COLUMNS,
+    answer,
+    fsrs_card,
+    is_lapse,
+    make_scheduler,
+    outcomes,
+)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -187,14 +195,22 @@ class StudySession:
         t = now.timestamp()
         _start, day_end = self._day(now)
         params = {**params, "now": t, "day_end": day_end, "ahead": t + LEARN_AHEAD.total_seconds()}
-        queries = [f"select * from cards where state in (1, 3) and due <= :now and {where} order by due limit 1"]
+        queries = [
+            f"select * from cards where state in (1, 3) and due <= :now and {where} order by due limit 1"
+        ]
         if self.review_allowance(now) > 0:
-            queries.append(f"select * from cards where state = 2 and due < :day_end and {where} order by due limit 1")
+            queries.append(
+                f"select * from cards where state = 2 and due < :day_end and {where} order by due limit 1"
+            )
         if self.new_allowance(now) > 0:
             queries.append(f"select * from cards where state = 0 and {where} order by deck, position limit 1")
-        queries.append(f"select * from cards where state in (1, 3) and due <= :ahead and {where} order by due limit 1")
+        queries.append(
+            f"select * from cards where state in (1, 3) and due <= :ahead and {where} order by due limit 1"
+        )
         if self.filter.cram:
-            queries.append(f"select * from cards where {where} and {self._not_crammed_yet()} order by lapses desc, id limit 1")
+            queries.append(
+                f"select * from cards where {where} and {self._not_crammed_yet()} order by lapses desc, id limit 1"
+            )
         for sql in queries:
             row = next(self.db.query(sql, params), None)
             if row is not None:
@@ -232,8 +248,12 @@ class StudySession:
 
     def _count_due(self, where: str, params: dict) -> list[int]:
         """The learning and the review cards due before the study day ends."""
-        return [self.db.execute(f"select count(*) from cards where {states} and due < :day_end and {where}", params)
-                .fetchone()[0] for states in ("state in (1, 3)", "state = 2")]
+        return [
+            self.db.execute(
+                f"select count(*) from cards where {states} and due < :day_end and {where}", params
+            ).fetchone()[0]
+            for states in ("state in (1, 3)", "state = 2")
+        ]
 
     def _keep_count(self, state: int, due: float | None, change: int, day_end: float) -> None:
         """Add `change` to the due-today count a card with this state and due time belongs to."""
@@ -250,14 +270,24 @@ class StudySession:
         _start, day_end = self._day(now)
         params = {**params, "now": now.timestamp(), "day_end": day_end}
         reasons = []
-        if self.new_allowance(now) == 0 and self.db.execute(
-                f"select 1 from cards where state = 0 and {where} limit 1", params).fetchone():
-            reasons.append(f"Today's {self.settings.new_cards_per_day} new cards are done. `quizapp study --new 10` "
-                           "introduces more now; new_cards_per_day in config.toml changes the daily number.")
-        if self.review_allowance(now) == 0 and self.db.execute(
-                f"select 1 from cards where state = 2 and due < :day_end and {where} limit 1", params).fetchone():
-            reasons.append(f"Today's limit of {self.settings.reviews_per_day} reviews is reached; the rest wait for "
-                           "tomorrow (reviews_per_day in config.toml raises it).")
+        if (
+            self.new_allowance(now) == 0
+            and self.db.execute(f"select 1 from cards where state = 0 and {where} limit 1", params).fetchone()
+        ):
+            reasons.append(
+                f"Today's {self.settings.new_cards_per_day} new cards are done. `quizapp study --new 10` "
+                "introduces more now; new_cards_per_day in config.toml changes the daily number."
+            )
+        if (
+            self.review_allowance(now) == 0
+            and self.db.execute(
+                f"select 1 from cards where state = 2 and due < :day_end and {where} limit 1", params
+            ).fetchone()
+        ):
+            reasons.append(
+                f"Today's limit of {self.settings.reviews_per_day} reviews is reached; the rest wait for "
+                "tomorrow (reviews_per_day in config.toml raises it)."
+            )
         return reasons
 
     def _not_crammed_yet(self) -> str:
@@ -289,8 +319,13 @@ class StudySession:
         _start, day_end = self._day(now)
         with write_transaction(self.db):
             before, deck, note_id = self._answer_row(card_id)
-            card = answer(self.scheduler, fsrs_card(before, now), Rating(rating), now,
-                          day_starts_at_hour=self.settings.day_starts_at_hour)
+            card = answer(
+                self.scheduler,
+                fsrs_card(before, now),
+                Rating(rating),
+                now,
+                day_starts_at_hour=self.settings.day_starts_at_hour,
+            )
             after = {
                 "state": int(card.state),
                 "step": card.step,
@@ -302,21 +337,28 @@ class StudySession:
                 "lapses": before["lapses"] + is_lapse(rating, before["state"]),
             }
             threshold = self.settings.leech_lapses
-            leech = bool(threshold and is_lapse(rating, before["state"]) and after["lapses"] >= threshold
-                         and (after["lapses"] - threshold) % max(threshold // 2, 1) == 0)
+            leech = bool(
+                threshold
+                and is_lapse(rating, before["state"])
+                and after["lapses"] >= threshold
+                and (after["lapses"] - threshold) % max(threshold // 2, 1) == 0
+            )
             self.db.execute(_UPDATE_SCHEDULE, {**after, "id": card_id, "suspend": int(leech)})
             siblings = self._bury_siblings(card_id, note_id, now)
-            review_id = self.db.execute(_INSERT_REVIEW, {
-                **after,
-                "card_id": card_id,
-                "deck": deck,
-                "day": study_day(now.timestamp(), self.settings.day_starts_at_hour),
-                "rating": rating,
-                "reviewed_at": now.timestamp(),
-                "duration_ms": duration_ms,
-                "state_before": before["state"],
-                "before": json.dumps(before),
-            }).lastrowid
+            review_id = self.db.execute(
+                _INSERT_REVIEW,
+                {
+                    **after,
+                    "card_id": card_id,
+                    "deck": deck,
+                    "day": study_day(now.timestamp(), self.settings.day_starts_at_hour),
+                    "rating": rating,
+                    "reviewed_at": now.timestamp(),
+                    "duration_ms": duration_ms,
+                    "state_before": before["state"],
+                    "before": json.dumps(before),
+                },
+            ).lastrowid
         if before["state"] == NEW:
             self.new_seen += 1
             today.introduced += 1
@@ -350,7 +392,9 @@ class StudySession:
         ).fetchall()
         if rows:
             marks = ", ".join("?" * len(rows))
-            self.db.execute(f"update cards set buried_until = ? where id in ({marks})", [day_end, *(r[0] for r in rows)])
+            self.db.execute(
+                f"update cards set buried_until = ? where id in ({marks})", [day_end, *(r[0] for r in rows)]
+            )
         return [_Buried(*row[:4], waiting=bool(row[4])) for row in rows]
 
     def suspend(self, card_id: str) -> None:
@@ -364,7 +408,8 @@ class StudySession:
     def _set_flag(self, card_id: str, values: dict) -> None:
         with write_transaction(self.db):
             suspended, buried_until = self.db.execute(
-                "select suspended, buried_until from cards where id = ?", [card_id]).fetchone()
+                "select suspended, buried_until from cards where id = ?", [card_id]
+            ).fetchone()
             _set_columns(self.db, card_id, values)
         self._undo.append(_Undo(card_id, {"suspended": suspended, "buried_until": buried_until}, None))
         self._due_today = None  # counted again
@@ -383,9 +428,13 @@ class StudySession:
             for sibling, buried_until in last.siblings.items():
                 self.db.execute("update cards set buried_until = ? where id = ?", [buried_until, sibling])
             if last.review_id is not None:
-                self.db.execute("update reviews set undone_at = ? where id = ?", [now.timestamp(), last.review_id])
+                self.db.execute(
+                    "update reviews set undone_at = ? where id = ?", [now.timestamp(), last.review_id]
+                )
         if last.review_id is not None:
-            rating = self.db.execute("select rating from reviews where id = ?", [last.review_id]).fetchone()[0]
+            rating = self.db.execute("select rating from reviews where id = ?", [last.review_id]).fetchone()[
+                0
+            ]
             self.tally.ratings[rating] -= 1
             if last.before["state"] == NEW:
                 self.new_seen -= 1
@@ -452,7 +501,9 @@ def _study_row(row: dict) -> StudyCardRow:
 
 def suspended_cards(db: Database) -> list[dict]:
     """Suspended cards still in the files: id, deck and the first line of what each asks."""
-    rows = db.query("select id, deck, data from cards where suspended = 1 and present = 1 order by deck, position")
+    rows = db.query(
+        "select id, deck, data from cards where suspended = 1 and present = 1 order by deck, position"
+    )
     return [{"id": row["id"], "deck": row["deck"], "prompt": card_prompt(row["data"])} for row in rows]
 
 
@@ -474,7 +525,9 @@ def card_prompt(data: str | None, width: int = 60) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def hardest_cards(db: Database, count: int, now: datetime, study_filter: StudyFilter = StudyFilter()) -> tuple[str, ...]:
+def hardest_cards(
+    db: Database, count: int, now: datetime, study_filter: StudyFilter = StudyFilter()
+) -> tuple[str, ...]:
     """The cards with the most lapses (then the highest difficulty) that have lapsed at least once."""
     where, params = study_filter.sql()
     rows = db.execute(

@@ -44,7 +44,8 @@ def sync_content(db: Database, folders: list[Path]) -> SyncReport:
     stored = {row["path"]: row for row in db.query("select * from content_files")}
     current = {str(path): _fingerprint(path) for path in files}
     changed = [
-        path for path in files
+        path
+        for path in files
         if (row := stored.get(str(path))) is None or (row["mtime_ns"], row["size"]) != current[str(path)]
     ]
     gone = [path for path in stored if path not in current]
@@ -98,7 +99,13 @@ def _store(db: Database, load: DeckLoad, fingerprint: tuple[int, int]) -> None:
     if not load.ok:
         return
     db["decks"].upsert(
-        {"id": load.deck_id, "title": load.title, "description": load.description, "file": file, "present": 1},
+        {
+            "id": load.deck_id,
+            "title": load.title,
+            "description": load.description,
+            "file": file,
+            "present": 1,
+        },
         pk="id",
     )
     db["cards"].upsert_all((card.row() for card in load.cards), pk="id")

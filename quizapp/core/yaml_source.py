@@ -71,7 +71,9 @@ class YamlDocument:
                     if key.value in seen:
                         first = seen[key.value].start_mark.line + 1
                         self.problems.append(
-                            self._problem_at(key.start_mark, f"duplicate key {key.value!r} (first at line {first})")
+                            self._problem_at(
+                                key.start_mark, f"duplicate key {key.value!r} (first at line {first})"
+                            )
                         )
                     else:
                         seen[key.value] = key

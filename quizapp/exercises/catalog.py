@@ -54,7 +54,9 @@ def find_exercise_files(folders: Iterable[Path]) -> list[Path]:
         roots = [folder] if folder.name == EXERCISE_FOLDER else [folder / EXERCISE_FOLDER]
         for root in roots:
             if root.is_dir():
-                files += sorted(p for p in root.rglob("*.y*ml") if not any(s.startswith(".") for s in p.parts[-2:]))
+                files += sorted(
+                    p for p in root.rglob("*.y*ml") if not any(s.startswith(".") for s in p.parts[-2:])
+                )
     return files
 
 
@@ -67,7 +69,9 @@ def load_catalog(folders: Iterable[Path]) -> Catalog:
             continue
         if exercise.id in catalog.exercises:
             first = catalog.exercises[exercise.id].path
-            catalog.problems.append(Problem(str(path), 1, 1, f"exercise id {exercise.id!r} is also used by {first}"))
+            catalog.problems.append(
+                Problem(str(path), 1, 1, f"exercise id {exercise.id!r} is also used by {first}")
+            )
             continue
         catalog.exercises[exercise.id] = exercise
     catalog.problems += _alias_clashes(catalog.exercises)
@@ -92,8 +96,14 @@ def _alias_clashes(exercises: dict[str, LoadedExercise]) -> list[Problem]:
             others = [owner for owner in owners[normalised(alias)] if owner != exercise.id]
             if others:
                 line, column = exercise.alias_positions.get(alias, (1, 1))
-                problems.append(Problem(str(exercise.path), line, column,
-                                        f"exercise.aliases: {alias!r} is also a name of {', '.join(sorted(others))}"))
+                problems.append(
+                    Problem(
+                        str(exercise.path),
+                        line,
+                        column,
+                        f"exercise.aliases: {alias!r} is also a name of {', '.join(sorted(others))}",
+                    )
+                )
             else:
                 kept.append(alias)
         if len(kept) != len(exercise.spec.aliases):
@@ -109,15 +119,20 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
     document = YamlDocument(path, text)
     problems = list(document.problems)
     if document.data is None or problems:
-        return None, problems or [Problem(str(path), 1, 1, "empty file: an exercise file needs quizapp and exercise")]
+        return None, problems or [
+            Problem(str(path), 1, 1, "empty file: an exercise file needs quizapp and exercise")
+        ]
     try:
         spec = ExerciseFile.model_validate(document.data).exercise
     except ValidationError as error:
         return None, _positioned(document, error, ())
     if spec.check not in REFERENCES:
         known = ", ".join(sorted(REFERENCES))
-        return None, [document.problem(("exercise", "check"), f"exercise.check: no reference named {spec.check!r} "
-                                                                f"(known: {known})")]
+        return None, [
+            document.problem(
+                ("exercise", "check"), f"exercise.check: no reference named {spec.check!r} (known: {known})"
+            )
+        ]
     cases, names = [], set()
     for index, raw in enumerate(spec.cases):
         where = ("exercise", "cases", index)
@@ -127,7 +142,11 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
             problems += _positioned(document, error, where)
             continue
         if case.name in names:
-            problems.append(document.problem((*where, "name"), f"exercise.cases.{index}.name: duplicate case name {case.name!r}"))
+            problems.append(
+                document.problem(
+                    (*where, "name"), f"exercise.cases.{index}.name: duplicate case name {case.name!r}"
+                )
+            )
         names.add(case.name)
         cases.append(case)
     seen_names = {spec.id.replace("_", "-")}
@@ -135,7 +154,9 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
     for index, alias in enumerate(spec.aliases):
         where = ("exercise", "aliases", index)
         if alias.replace("_", "-") in seen_names:
-            problems.append(document.problem(where, f"exercise.aliases.{index}: {alias!r} repeats the id or an alias"))
+            problems.append(
+                document.problem(where, f"exercise.aliases.{index}: {alias!r} repeats the id or an alias")
+            )
         seen_names.add(alias.replace("_", "-"))
         mark = document.locate(where).start_mark
         positions[alias] = (mark.line + 1, mark.column + 1)

@@ -112,7 +112,11 @@ def resolve_device(requested: str) -> str:
         return "cuda"
     if requested == "auto":
         return "cpu"
-    reason = "this torch was built without CUDA" if torch.version.cuda is None else "no CUDA device or driver found"
+    reason = (
+        "this torch was built without CUDA"
+        if torch.version.cuda is None
+        else "no CUDA device or driver found"
+    )
     raise DeviceUnavailable(f"--device cuda: {reason} (torch {torch.__version__}); use --device cpu or auto")
 
 
@@ -167,7 +171,7 @@ class Checker:
             for case in exercise.cases:
                 try:
                     built.append(build_case(exercise.spec.check, case, exercise.id, device))
-                except Exception as error:  # noqa: BLE001 - a deck author's case torch rejects
+                except Exception as error:
                     raise ReferenceFailure(
                         f"{exercise.path}: case {case.name!r}: the PyTorch reference failed "
                         f"({type(error).__name__}: {error}); this is a problem in the exercise file, not in your code"
@@ -179,20 +183,27 @@ class Checker:
                 reference_cache.store(self.cache_dir, exercise, device, built)
         return self._cases[key]
 
-    def _run(self, exercise: LoadedExercise, cases: list[CaseData], code: str, filename: str, verdict: Verdict) -> None:
+    def _run(
+        self, exercise: LoadedExercise, cases: list[CaseData], code: str, filename: str, verdict: Verdict
+    ) -> None:
         inputs, blobs = [], []
         for index, data in enumerate(cases):
             for name, array in data.inputs.items():
                 inputs.append([index, name])
                 blobs.append(_npy_bytes(array))
         request = {
-            "filename": filename, "code": code,
+            "filename": filename,
+            "code": code,
             "blocked_modules": {rule.name: rule.why for rule in exercise.spec.forbid if "." not in rule.name},
-            "cases": [{"name": spec.name, "inputs": list(data.inputs), "calls": data.calls, "expect": _expect(data)}
-                      for spec, data in zip(exercise.cases, cases)],
+            "cases": [
+                {"name": spec.name, "inputs": list(data.inputs), "calls": data.calls, "expect": _expect(data)}
+                for spec, data in zip(exercise.cases, cases)
+            ],
             "limits": exercise.spec.limits.model_dump(),
             "preload": ["pandas"] if any(_takes_frames(data) for data in cases) else [],
-            "result_bytes": sum(_result_bytes(expected) for data in cases for expected in data.expected.values()),
+            "result_bytes": sum(
+                _result_bytes(expected) for data in cases for expected in data.expected.values()
+            ),
             # setup and load, then per case its start, its outputs and its end; twice that, for slack
             "result_frames": 2 * (2 + sum(2 + len(call["outputs"]) for data in cases for call in data.calls)),
         }
@@ -212,9 +223,12 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 
 def _expect(data: CaseData) -> dict:
     """What each output should look like (not its values): the child sends back only what can match."""
-    return {name: {"frame": True} if isinstance(expected, dict) else
-            {"shape": list(expected.shape), "dtype": expected.dtype.str}
-            for name, expected in data.expected.items()}
+    return {
+        name: {"frame": True}
+        if isinstance(expected, dict)
+        else {"shape": list(expected.shape), "dtype": expected.dtype.str}
+        for name, expected in data.expected.items()
+    }
 
 
 def _result_bytes(expected: np.ndarray | dict) -> int:
@@ -245,14 +259,18 @@ class _Reported:
                 reported.load_error = header["load_error"]
             elif isinstance(header.get("start"), int):
                 reported.started.append(header["start"])
-            elif isinstance(header.get("case"), int) and isinstance(header.get("output") or header.get("frame"), str):
+            elif isinstance(header.get("case"), int) and isinstance(
+                header.get("output") or header.get("frame"), str
+            ):
                 reported.outputs[(header["case"], header.get("output") or header["frame"])] = (header, blobs)
             elif isinstance(header.get("case"), int):
                 reported.finished[header["case"]] = header
         return reported
 
 
-def _read_verdict(reply: HostReply, exercise: LoadedExercise, cases: list[CaseData], verdict: Verdict) -> None:
+def _read_verdict(
+    reply: HostReply, exercise: LoadedExercise, cases: list[CaseData], verdict: Verdict
+) -> None:
     limits, outcome = exercise.spec.limits, reply.outcome
     reported = _Reported.from_records(reply.records)
     verdict.isolation = reported.isolation
@@ -281,7 +299,7 @@ def _read_verdict(reply: HostReply, exercise: LoadedExercise, cases: list[CaseDa
 
 
 def _shown_output(tail: str, total: object) -> str:
-    cut = isinstance(total, int) and total > len(tail.encode()) or len(tail) > OUTPUT_SHOWN
+    cut = (isinstance(total, int) and total > len(tail.encode())) or len(tail) > OUTPUT_SHOWN
     return ("…" + tail[-OUTPUT_SHOWN:]) if cut else tail
 
 
@@ -294,50 +312,80 @@ class _Stop:
     where: str = "it was in"
 
 
-def _stop_reason(outcome: dict, limits) -> _Stop | None:  # noqa: ANN001
+def _stop_reason(outcome: dict, limits) -> _Stop | None:
     stopped = outcome.get("stopped")
     if outcome.get("lost"):
-        return _Stop(f"the checker's sandbox stopped unexpectedly; check again to restart it "
-                     f"(a quizapp bug: {outcome['lost']})", "stopped: the checker failed", "it was running")
+        return _Stop(
+            f"the checker's sandbox stopped unexpectedly; check again to restart it "
+            f"(a quizapp bug: {outcome['lost']})",
+            "stopped: the checker failed",
+            "it was running",
+        )
     if stopped == "cancelled":
         return _Stop("cancelled", "cancelled")
     if stopped == "timed_out":
-        return _Stop(f"timed out: still running after {limits.wall_s} s (wall clock) — an endless loop or a "
-                     f"blocking call?", "timed out here")
+        return _Stop(
+            f"timed out: still running after {limits.wall_s} s (wall clock) — an endless loop or a "
+            f"blocking call?",
+            "timed out here",
+        )
     if stopped == "flooded":
-        return _Stop(f"printed more than {limits.output_mb} MiB; output is capped",
-                     f"printed too much: more than {limits.output_mb} MiB (print less inside loops)")
+        return _Stop(
+            f"printed more than {limits.output_mb} MiB; output is capped",
+            f"printed too much: more than {limits.output_mb} MiB (print less inside loops)",
+        )
     if stopped == "disk_full":
-        return _Stop(f"wrote more than {WORK_DIR_MB} MiB of files in its work dir; the check was stopped",
-                     "stopped here: too many files written")
+        return _Stop(
+            f"wrote more than {WORK_DIR_MB} MiB of files in its work dir; the check was stopped",
+            "stopped here: too many files written",
+        )
     if stopped == "channel":
         problem = str(outcome.get("channel_problem", ""))[:200]
-        return _Stop(f"your code wrote into the checker's own result channel ({problem}); the check was stopped",
-                     "stopped here: the result channel was tampered with")
+        return _Stop(
+            f"your code wrote into the checker's own result channel ({problem}); the check was stopped",
+            "stopped here: the result channel was tampered with",
+        )
     number = outcome.get("signal")
     if number == signal.SIGXCPU or (number == signal.SIGKILL and outcome.get("cpu_s", 0) >= limits.cpu_s):
-        return _Stop(f"used more than {limits.cpu_s} s of CPU time in all — the limit is for the whole check, every "
-                     f"case together: an endless loop, or a loop far too slow?",
-                     "the whole check ran out of CPU time during this case", "it ran out during")
+        return _Stop(
+            f"used more than {limits.cpu_s} s of CPU time in all — the limit is for the whole check, every "
+            f"case together: an endless loop, or a loop far too slow?",
+            "the whole check ran out of CPU time during this case",
+            "it ran out during",
+        )
     if number is not None:
-        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
-        what = " (segmentation fault: memory accessed out of bounds, e.g. through ctypes)" if name == "SIGSEGV" else ""
+        name = (
+            signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
+        )
+        what = (
+            " (segmentation fault: memory accessed out of bounds, e.g. through ctypes)"
+            if name == "SIGSEGV"
+            else ""
+        )
         message = f"crashed: the process was killed by {name}{what}"
         return _Stop(message, message)
     code = outcome.get("exit")
     if code == SETUP_FAILED_EXIT:
-        return _Stop("the checker failed inside the sandbox before your code ran (a quizapp bug; the output below "
-                     "says more)", "not run: the checker failed")
+        return _Stop(
+            "the checker failed inside the sandbox before your code ran (a quizapp bug; the output below "
+            "says more)",
+            "not run: the checker failed",
+        )
     if code == HARNESS_FAILED_EXIT:
-        return _Stop("the checker failed after your code had run — did your code change something of Python's or "
-                     "NumPy's? (the output below says more)", "stopped here")
+        return _Stop(
+            "the checker failed after your code had run — did your code change something of Python's or "
+            "NumPy's? (the output below says more)",
+            "stopped here",
+        )
     if code not in (0, None):
         message = f"your code ended the process with exit code {code} (os._exit or similar) before the checks finished"
         return _Stop(message, message)
     return None
 
 
-def _case_result(index: int, spec, data: CaseData, record: dict, reported: _Reported, device: str) -> CaseResult:  # noqa: ANN001
+def _case_result(
+    index: int, spec, data: CaseData, record: dict, reported: _Reported, device: str
+) -> CaseResult:
     error = record.get("error")
     if isinstance(error, dict):
         return CaseResult(spec.name, False, str(error.get("message", "failed")), spec.shown())
@@ -349,7 +397,9 @@ def _case_result(index: int, spec, data: CaseData, record: dict, reported: _Repo
     for name, expected in data.expected.items():
         sent = reported.outputs.get((index, name))
         if isinstance(expected, dict):  # a DataFrame or Series, as frames.frame_payload
-            result = _compare_frame(name, sent, expected, data.tolerance.get(name) or tolerance_for("float64", device))
+            result = _compare_frame(
+                name, sent, expected, data.tolerance.get(name) or tolerance_for("float64", device)
+            )
             passed &= result.passed
             if not result.passed:
                 messages.append(result.message)
@@ -377,8 +427,13 @@ def _received_array(sent: wire.Frame | None, expected: np.ndarray) -> np.ndarray
         return "no usable output"
     header, blobs = sent
     shape, dtype_name = header.get("shape"), header.get("dtype")
-    if (not isinstance(shape, list) or len(shape) > 32 or not all(isinstance(n, int) and n >= 0 for n in shape)
-            or not isinstance(dtype_name, str) or len(dtype_name) > 8):
+    if (
+        not isinstance(shape, list)
+        or len(shape) > 32
+        or not all(isinstance(n, int) and n >= 0 for n in shape)
+        or not isinstance(dtype_name, str)
+        or len(dtype_name) > 8
+    ):
         return "no usable output (malformed)"
     try:
         dtype = np.dtype(dtype_name)
@@ -397,8 +452,9 @@ def _takes_frames(data: CaseData) -> bool:
     return any(isinstance(arg, dict) and "$frame" in arg for call in data.calls for arg in call["args"])
 
 
-def _compare_frame(name: str, sent: wire.Frame | None, expected: dict,
-                   tolerance: tuple[float, float]) -> FrameComparison:
+def _compare_frame(
+    name: str, sent: wire.Frame | None, expected: dict, tolerance: tuple[float, float]
+) -> FrameComparison:
     if sent is None or "frame" not in sent[0] or len(sent[1]) != 1:
         what = "an array" if sent is not None and "output" in sent[0] else "nothing usable"
         return FrameComparison(False, f"{name}: got {what}, expected a pandas {expected['kind']}")

@@ -34,7 +34,9 @@ def compare(name: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol:
         return Comparison(False, f"{name}: shape {_shape(got)}, expected {_shape(expected)}")
     if got.dtype != expected.dtype:
         hint = _dtype_hint(got.dtype, expected.dtype)
-        return Comparison(False, f"{name}: dtype {got.dtype}, expected {expected.dtype}" + (f" ({hint})" if hint else ""))
+        return Comparison(
+            False, f"{name}: dtype {got.dtype}, expected {expected.dtype}" + (f" ({hint})" if hint else "")
+        )
     got64, expected64 = got.astype(np.float64), expected.astype(np.float64)
     finite = np.isfinite(expected64)
     same = (got64 == expected64) | (np.isnan(got64) & np.isnan(expected64))
@@ -52,9 +54,11 @@ def compare(name: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol:
         return Comparison(True, f"{name}: ok", max_abs, max_rel)
     first = tuple(int(i) for i in np.argwhere(bad)[0])
     where = "[" + ", ".join(map(str, first)) + "]"
-    message = (f"{name}: {count} of {bad.size} values differ; first at {where}: got {got64[first]:.6g}, "
-               f"expected {expected64[first]:.6g} (max abs err {max_abs:.3g}, max rel err {max_rel:.3g}; "
-               f"allowed {atol:g} + {rtol:g}·|expected|)")
+    message = (
+        f"{name}: {count} of {bad.size} values differ; first at {where}: got {got64[first]:.6g}, "
+        f"expected {expected64[first]:.6g} (max abs err {max_abs:.3g}, max rel err {max_rel:.3g}; "
+        f"allowed {atol:g} + {rtol:g}·|expected|)"
+    )
     return Comparison(False, message, max_abs, max_rel)
 
 

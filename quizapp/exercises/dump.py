@@ -73,8 +73,9 @@ class UnknownCase(LookupError):
     pass
 
 
-def dump_case(exercise: LoadedExercise, cases: list[CaseData], case_name: str, solution: Path,
-              folder: Path) -> Path:
+def dump_case(
+    exercise: LoadedExercise, cases: list[CaseData], case_name: str, solution: Path, folder: Path
+) -> Path:
     """Writes the case into `folder` (created if needed); returns the script's path."""
     names = [case.name for case in exercise.cases]
     if case_name not in names:
@@ -90,7 +91,16 @@ def dump_case(exercise: LoadedExercise, cases: list[CaseData], case_name: str, s
         (inputs / f"{name}.npy").write_bytes(buffer.getvalue())
     (folder / CALLS).write_text(json.dumps(data.calls, indent=1) + "\n", encoding="utf-8")
     script = folder / SCRIPT
-    script.write_text(_SCRIPT_TEXT.format(case=case_name, exercise=exercise.id, script=script,
-                                          solution=solution.resolve(), solution_path=str(solution.resolve()),
-                                          inputs=INPUTS, calls=CALLS), encoding="utf-8")
+    script.write_text(
+        _SCRIPT_TEXT.format(
+            case=case_name,
+            exercise=exercise.id,
+            script=script,
+            solution=solution.resolve(),
+            solution_path=str(solution.resolve()),
+            inputs=INPUTS,
+            calls=CALLS,
+        ),
+        encoding="utf-8",
+    )
     return script

@@ -29,7 +29,9 @@ from quizapp.core.deck_format import ID_PATTERN
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
-Topic = Literal["pooling", "conv", "norms", "losses", "optimisation", "boxes", "images", "sequence", "tabular"]
+Topic = Literal[
+    "pooling", "conv", "norms", "losses", "optimisation", "boxes", "images", "sequence", "tabular"
+]
 """The suggested path, in order (see quizapp/exercises/path.py)."""
 DottedName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
 

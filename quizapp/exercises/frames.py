@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 
-def make_frame(columns: dict[str, list]):  # noqa: ANN201
+def make_frame(columns: dict[str, list]):
     import pandas as pd
 
     return pd.DataFrame(columns)
@@ -20,7 +20,7 @@ def is_pandas(value: object) -> bool:
     return type(value).__module__.startswith("pandas")
 
 
-def frame_payload(value) -> dict:  # noqa: ANN001
+def frame_payload(value) -> dict:
     """A DataFrame or Series as JSON-safe data; a Series becomes a one-column frame."""
     import pandas as pd
 
@@ -64,25 +64,39 @@ def compare_frames(name: str, got: dict, expected: dict, rtol: float, atol: floa
     if any(not isinstance(got.get(key), kind) for key, kind in shape.items()):
         return FrameComparison(False, f"{name}: the output could not be read back")
     if got.get("kind") != expected["kind"]:
-        return FrameComparison(False, f"{name}: got a {got.get('kind', 'non-pandas value')}, expected a {what}")
+        return FrameComparison(
+            False, f"{name}: got a {got.get('kind', 'non-pandas value')}, expected a {what}"
+        )
     if got["columns"] != expected["columns"]:
         if sorted(map(str, got["columns"])) == sorted(map(str, expected["columns"])):
-            return FrameComparison(False, f"{name}: columns in order {got['columns']}, expected {expected['columns']}")
+            return FrameComparison(
+                False, f"{name}: columns in order {got['columns']}, expected {expected['columns']}"
+            )
         return FrameComparison(False, f"{name}: columns {got['columns']}, expected {expected['columns']}")
     if got["index"] != expected["index"]:
-        counts = (f" ({len(got['index'])} rows, expected {len(expected['index'])})"
-                  if len(got["index"]) != len(expected["index"]) else "")
-        return FrameComparison(False, f"{name}: index {_short(got['index'])}, expected "
-                                      f"{_short(expected['index'])}{counts}")
+        counts = (
+            f" ({len(got['index'])} rows, expected {len(expected['index'])})"
+            if len(got["index"]) != len(expected["index"])
+            else ""
+        )
+        return FrameComparison(
+            False, f"{name}: index {_short(got['index'])}, expected {_short(expected['index'])}{counts}"
+        )
     for column, got_type, expected_type in zip(expected["columns"], got["dtypes"], expected["dtypes"]):
         if got_type != expected_type:
-            return FrameComparison(False, f"{name}: column {column!r} has dtype {got_type}, expected {expected_type}")
-    for row, (got_row, expected_row, label) in enumerate(zip(got["rows"], expected["rows"], expected["index"])):
+            return FrameComparison(
+                False, f"{name}: column {column!r} has dtype {got_type}, expected {expected_type}"
+            )
+    for row, (got_row, expected_row, label) in enumerate(
+        zip(got["rows"], expected["rows"], expected["index"])
+    ):
         for column, got_cell, expected_cell in zip(expected["columns"], got_row, expected_row):
             if not _same(got_cell, expected_cell, rtol, atol):
                 return FrameComparison(
-                    False, f"{name}: at row {label!r} (position {row}), column {column!r}: got {got_cell!r}, "
-                           f"expected {expected_cell!r}")
+                    False,
+                    f"{name}: at row {label!r} (position {row}), column {column!r}: got {got_cell!r}, "
+                    f"expected {expected_cell!r}",
+                )
     return FrameComparison(True, f"{name}: ok")
 
 

@@ -22,7 +22,11 @@ def _load(home: Path) -> dict[str, int]:
         return {}  # none yet, or a damaged file: start again from the first hint
     if not isinstance(data, dict):
         return {}
-    return {key: value for key, value in data.items() if isinstance(key, str) and isinstance(value, int) and value >= 0}
+    return {
+        key: value
+        for key, value in data.items()
+        if isinstance(key, str) and isinstance(value, int) and value >= 0
+    }
 
 
 def hints_shown(home: Path, exercise_id: str) -> int:

@@ -54,9 +54,11 @@ def matches(exercises: Iterable[LoadedExercise], name: str) -> list[NameMatch]:
     exercises = list(exercises)
     if not wanted:
         return []
-    for how, test in (("id", lambda e: normalised(e.id) == wanted),
-                      ("alias", lambda e: wanted in names_of(e)[1:]),
-                      ("prefix", lambda e: any(n.startswith(wanted) for n in names_of(e)))):
+    for how, test in (
+        ("id", lambda e: normalised(e.id) == wanted),
+        ("alias", lambda e: wanted in names_of(e)[1:]),
+        ("prefix", lambda e: any(n.startswith(wanted) for n in names_of(e))),
+    ):
         found = [NameMatch(exercise, how) for exercise in exercises if test(exercise)]
         if found:
             return found

@@ -27,8 +27,9 @@ def path_order(exercises: Iterable[LoadedExercise]) -> list[LoadedExercise]:
     return sorted(exercises, key=place)
 
 
-def next_exercise(exercises: Iterable[LoadedExercise], statuses: dict[str, ExerciseStatus],
-                  now: datetime) -> LoadedExercise | None:
+def next_exercise(
+    exercises: Iterable[LoadedExercise], statuses: dict[str, ExerciseStatus], now: datetime
+) -> LoadedExercise | None:
     """What to do next: the first exercise on the path not passed yet; else the first due to be
     redone; None when everything is passed and nothing is due."""
     ordered = path_order(exercises)
@@ -42,7 +43,9 @@ def next_exercise(exercises: Iterable[LoadedExercise], statuses: dict[str, Exerc
     return None
 
 
-def progress_line(exercises: Iterable[LoadedExercise], statuses: dict[str, ExerciseStatus], now: datetime) -> str:
+def progress_line(
+    exercises: Iterable[LoadedExercise], statuses: dict[str, ExerciseStatus], now: datetime
+) -> str:
     """`7 of 27 passed · 2 due again`."""
     ids = [exercise.id for exercise in exercises]
     passed = sum(1 for i in ids if i in statuses and statuses[i].ever_passed)

@@ -58,27 +58,56 @@ class ExerciseProgress:
 
     def record(self, exercise_id: str, code: str, verdict: Verdict, now: datetime, via: str) -> int | None:
         """Store the attempt; when the exercise is due, grade it. Returns the rating given, if any."""
-        from quizapp.exercises.report import verdict_json  # the checker's modules: not on the home screen's path
+        from quizapp.exercises.report import (
+            verdict_json,
+        )  # the checker's modules: not on the home screen's path
 
         with write_transaction(self.db):
             before = self._schedule_row(exercise_id)
             rating = None
             if before["state"] == NEW or before["due"] is None or before["due"] <= now.timestamp():
                 rating = Rating.Good if verdict.passed else Rating.Again
-                card = answer(self.scheduler, fsrs_card(before, now), rating, now,
-                              day_starts_at_hour=self.day_starts_at_hour)
+                card = answer(
+                    self.scheduler,
+                    fsrs_card(before, now),
+                    rating,
+                    now,
+                    day_starts_at_hour=self.day_starts_at_hour,
+                )
                 lapse = is_lapse(rating, before["state"])
-                _insert(self.db, "exercise_schedule",
-                        {"exercise_id": exercise_id, "state": int(card.state), "step": card.step,
-                         "stability": card.stability, "difficulty": card.difficulty, "due": card.due.timestamp(),
-                         "last_review": now.timestamp(), "reps": before["reps"] + 1,
-                         "lapses": before["lapses"] + lapse},
-                        replace=True)
-            _insert(self.db, "exercise_attempts",
-                    {"exercise_id": exercise_id, "at": now.timestamp(), "code": code, "passed": int(verdict.passed),
-                     "cases_passed": sum(case.passed for case in verdict.cases), "cases_total": len(verdict.cases),
-                     "verdict": verdict_json(verdict), "duration_s": verdict.duration_s, "device": verdict.device,
-                     "via": via, "rating": int(rating) if rating else None})
+                _insert(
+                    self.db,
+                    "exercise_schedule",
+                    {
+                        "exercise_id": exercise_id,
+                        "state": int(card.state),
+                        "step": card.step,
+                        "stability": card.stability,
+                        "difficulty": card.difficulty,
+                        "due": card.due.timestamp(),
+                        "last_review": now.timestamp(),
+                        "reps": before["reps"] + 1,
+                        "lapses": before["lapses"] + lapse,
+                    },
+                    replace=True,
+                )
+            _insert(
+                self.db,
+                "exercise_attempts",
+                {
+                    "exercise_id": exercise_id,
+                    "at": now.timestamp(),
+                    "code": code,
+                    "passed": int(verdict.passed),
+                    "cases_passed": sum(case.passed for case in verdict.cases),
+                    "cases_total": len(verdict.cases),
+                    "verdict": verdict_json(verdict),
+                    "duration_s": verdict.duration_s,
+                    "device": verdict.device,
+                    "via": via,
+                    "rating": int(rating) if rating else None,
+                },
+            )
         return int(rating) if rating else None
 
     def statuses(self) -> dict[str, ExerciseStatus]:
@@ -93,7 +122,9 @@ class ExerciseProgress:
             """
         ).fetchall()
         return {
-            row[0]: ExerciseStatus(row[1], bool(row[2]), bool(row[3]), from_epoch(row[4]) if row[4] else None, row[5])
+            row[0]: ExerciseStatus(
+                row[1], bool(row[2]), bool(row[3]), from_epoch(row[4]) if row[4] else None, row[5]
+            )
             for row in rows
         }
 
@@ -102,17 +133,27 @@ class ExerciseProgress:
 
     def last_code(self, exercise_id: str) -> str | None:
         row = self.db.execute(
-            "select code from exercise_attempts where exercise_id = ? order by at desc, id desc limit 1", [exercise_id]
+            "select code from exercise_attempts where exercise_id = ? order by at desc, id desc limit 1",
+            [exercise_id],
         ).fetchone()
         return row[0] if row else None
 
     def _schedule_row(self, exercise_id: str) -> dict:
         row = self.db.execute(
-            f"select {', '.join(SCHEDULE_COLUMNS)} from exercise_schedule where exercise_id = ?", [exercise_id]
+            f"select {', '.join(SCHEDULE_COLUMNS)} from exercise_schedule where exercise_id = ?",
+            [exercise_id],
         ).fetchone()
         if row is None:
-            return {"state": NEW, "step": 0, "stability": None, "difficulty": None, "due": None,
-                    "last_review": None, "reps": 0, "lapses": 0}
+            return {
+                "state": NEW,
+                "step": 0,
+                "stability": None,
+                "difficulty": None,
+                "due": None,
+                "last_review": None,
+                "reps": 0,
+                "lapses": 0,
+            }
         return dict(zip(SCHEDULE_COLUMNS, row))
 
 

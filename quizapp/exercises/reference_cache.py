@@ -42,11 +42,11 @@ def cache_dir(home: Path) -> Path | None:
 
     folder = (home / CACHE_FOLDER).resolve()
     roots = set(readable_roots())
-    if not sys.flags.isolated and sys.path and sys.path[0]:
+    own_first_entry = sys.path[0] if not sys.flags.isolated and sys.path else ""
+    if own_first_entry and own_first_entry not in (sys.prefix, sys.base_prefix, sys.exec_prefix):
         # This process's own first path entry (the script's folder, or the working folder under
         # `python -m`) is not the sandbox's: the host runs with `python -I`, which leaves it out.
-        if sys.path[0] not in (sys.prefix, sys.base_prefix, sys.exec_prefix):
-            roots.discard(os.path.realpath(sys.path[0]))
+        roots.discard(os.path.realpath(own_first_entry))
     for root in sorted(roots):
         if folder == Path(root) or Path(root) in folder.parents:
             return None
@@ -94,10 +94,16 @@ def _cases_from(entry: Path, manifest: dict, exercise: LoadedExercise) -> list[C
         with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
             inputs = {name: arrays[f"in/{name}"] for name in record["inputs"]}
             expected = {name: arrays[f"out/{name}"] for name in record["expected_arrays"]}
-        expected.update({name: payload for name, payload in record["expected_frames"].items()})
+        expected.update(dict(record["expected_frames"].items()))
         tolerance = {name: (float(rtol), float(atol)) for name, (rtol, atol) in record["tolerance"].items()}
-        cases.append(CaseData(inputs, record["calls"], {name: expected[name] for name in record["expected_order"]},
-                              tolerance))
+        cases.append(
+            CaseData(
+                inputs,
+                record["calls"],
+                {name: expected[name] for name in record["expected_order"]},
+                tolerance,
+            )
+        )
     return cases
 
 
@@ -115,18 +121,32 @@ def store(folder: Path, exercise: LoadedExercise, device: str, cases: list[CaseD
         for index, (spec, data) in enumerate(zip(exercise.cases, cases)):
             buffer = io.BytesIO()
             arrays = {f"in/{name}": array for name, array in data.inputs.items()}
-            arrays.update({f"out/{name}": value for name, value in data.expected.items() if isinstance(value, np.ndarray)})
+            arrays.update(
+                {
+                    f"out/{name}": value
+                    for name, value in data.expected.items()
+                    if isinstance(value, np.ndarray)
+                }
+            )
             np.savez(buffer, **arrays)
             raw = buffer.getvalue()
             name = f"case-{index}.npz"
             (staging / name).write_bytes(raw)
-            records.append({
-                "name": spec.name, "file": name, "sha256": hashlib.sha256(raw).hexdigest(),
-                "inputs": list(data.inputs), "calls": data.calls, "tolerance": data.tolerance,
-                "expected_order": list(data.expected),
-                "expected_arrays": [n for n, v in data.expected.items() if isinstance(v, np.ndarray)],
-                "expected_frames": {n: v for n, v in data.expected.items() if not isinstance(v, np.ndarray)},
-            })
+            records.append(
+                {
+                    "name": spec.name,
+                    "file": name,
+                    "sha256": hashlib.sha256(raw).hexdigest(),
+                    "inputs": list(data.inputs),
+                    "calls": data.calls,
+                    "tolerance": data.tolerance,
+                    "expected_order": list(data.expected),
+                    "expected_arrays": [n for n, v in data.expected.items() if isinstance(v, np.ndarray)],
+                    "expected_frames": {
+                        n: v for n, v in data.expected.items() if not isinstance(v, np.ndarray)
+                    },
+                }
+            )
         manifest = {"format": FORMAT, "exercise": exercise.id, "device": device, "cases": records}
         (staging / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
         if entry.exists():

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from quizapp.core.untrusted import visible
 from quizapp.exercises.checker import NOT_RUN, Verdict
 
-ABS_ERR_REASON = "infinite: a NaN or ±inf where a finite value was expected, or a finite value where ±inf or NaN was"
+ABS_ERR_REASON = (
+    "infinite: a NaN or ±inf where a finite value was expected, or a finite value where ±inf or NaN was"
+)
 REL_ERR_REASON = "infinite: a value differs where the expected value is 0"
 
 
@@ -22,8 +24,9 @@ def format_params(params: dict) -> str:
     return " ".join(f"{key}={value}" for key, value in params.items())
 
 
-def format_verdict(verdict: Verdict, title: str, style: Callable[..., str] = lambda text, **_: text,
-                   *, sandbox: bool = True) -> str:
+def format_verdict(
+    verdict: Verdict, title: str, style: Callable[..., str] = lambda text, **_: text, *, sandbox: bool = True
+) -> str:
     """The verdict as text; `sandbox=False` leaves out the line listing the isolation layers (a
     watch prints it once, not after every save)."""
     header = f"{visible(verdict.exercise)} — {visible(title)}"
@@ -51,8 +54,13 @@ def format_verdict(verdict: Verdict, title: str, style: Callable[..., str] = lam
     if verdict.passed:
         lines.append(style(f"All {len(verdict.cases)} cases pass.", fg="green", bold=True))
     elif verdict.nothing_ran:
-        lines.append(style(f"Not run: none of the {len(verdict.cases)} cases ran; fix the error above first.",
-                           fg="red", bold=True))
+        lines.append(
+            style(
+                f"Not run: none of the {len(verdict.cases)} cases ran; fix the error above first.",
+                fg="red",
+                bold=True,
+            )
+        )
     else:
         lines.append(style(f"{passed}/{len(verdict.cases)} cases pass.", fg="red", bold=True))
     if verdict.output.strip():
@@ -79,8 +87,11 @@ def _case_json(case: dict) -> dict:
     if _non_finite(abs_err):
         reasons["max_abs_err"] = ABS_ERR_REASON
     if _non_finite(rel_err):
-        reasons["max_rel_err"] = (REL_ERR_REASON if not _non_finite(abs_err)
-                                  else f"{REL_ERR_REASON}, or max_abs_err is infinite too")
+        reasons["max_rel_err"] = (
+            REL_ERR_REASON
+            if not _non_finite(abs_err)
+            else f"{REL_ERR_REASON}, or max_abs_err is infinite too"
+        )
     return _finite(case, reasons)
 
 
@@ -103,7 +114,9 @@ def _clean(value: object) -> tuple[object, str | None]:
     if isinstance(value, (list, tuple)):
         items = [_clean(item) for item in value]
         why = next((why for _, why in items if why), None)
-        return [item for item, _ in items], (f"holds a non-finite value ({why}), shown as null" if why else None)
+        return [item for item, _ in items], (
+            f"holds a non-finite value ({why}), shown as null" if why else None
+        )
     return value, None
 
 

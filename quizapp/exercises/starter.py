@@ -24,10 +24,15 @@ def starter_file(exercise: LoadedExercise) -> str:
         parts += ["", "Not allowed here:"]
         parts += [_bullet(f"`{rule.name}`: {to_unicode(rule.why)}") for rule in spec.forbid]
     parts += ["", f"Checked on {len(exercise.cases)} cases (each with its own seeded random inputs):"]
-    parts += [_bullet(f"{case.name}: " + " ".join(f"{key}={value}" for key, value in case.shown().items()))
-              for case in exercise.cases]
-    parts += ["", f"Check:  quizapp exercise {spec.id} --check THIS_FILE   (or --watch THIS_FILE)",
-              f"Hints:  quizapp exercise {spec.id} --hint   ({len(spec.hints)} available, one at a time)"]
+    parts += [
+        _bullet(f"{case.name}: " + " ".join(f"{key}={value}" for key, value in case.shown().items()))
+        for case in exercise.cases
+    ]
+    parts += [
+        "",
+        f"Check:  quizapp exercise {spec.id} --check THIS_FILE   (or --watch THIS_FILE)",
+        f"Hints:  quizapp exercise {spec.id} --hint   ({len(spec.hints)} available, one at a time)",
+    ]
     return _docstring("\n".join(parts)) + "\n\n" + spec.starter
 
 

@@ -7,9 +7,10 @@ streak, retention by week and deck, forecast, distributions and exercise figures
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from quizapp.config import Settings
@@ -43,7 +44,8 @@ def compute_stats(db: Database, settings: Settings, now: datetime) -> dict:
         db.conn,
     )
     cards = pd.read_sql_query(
-        "select state, due, last_review, stability, difficulty, suspended from cards where present = 1", db.conn
+        "select state, due, last_review, stability, difficulty, suspended from cards where present = 1",
+        db.conn,
     )
     return {
         "generated_at": now.isoformat(timespec="seconds"),
@@ -68,13 +70,16 @@ def _parameters(db: Database) -> dict:
     cards = stored_parameters(db, CARDS)
     own = stored_parameters(db, EXERCISES)
     figures = {}
-    for scope, fit, source in ((CARDS, cards, "fitted" if cards else "defaults"),
-                               (EXERCISES, own or cards, "fitted" if own else "cards" if cards else "defaults")):
+    for scope, fit, source in (
+        (CARDS, cards, "fitted" if cards else "defaults"),
+        (EXERCISES, own or cards, "fitted" if own else "cards" if cards else "defaults"),
+    ):
         figures[scope] = {
             "source": source,
             "parameters": list(fit.parameters) if fit else list(DEFAULT_PARAMETERS),
-            "fitted_at": datetime.fromtimestamp(fit.fitted_at, timezone.utc).isoformat(timespec="seconds")
-            if fit else None,
+            "fitted_at": datetime.fromtimestamp(fit.fitted_at, UTC).isoformat(timespec="seconds")
+            if fit
+            else None,
             "reviews": fit.reviews if fit else None,
             "before": {"log_loss": fit.log_loss_before, "rmse_bins": fit.rmse_bins_before} if fit else None,
             "after": {"log_loss": fit.log_loss_after, "rmse_bins": fit.rmse_bins_after} if fit else None,
@@ -98,8 +103,10 @@ def _activity(by_day_deck: pd.DataFrame, today: int) -> dict:
         "total_hours": round(per_day.ms.sum() / 3_600_000, 2),
         "streak_days": streak,
         "days_studied_last_year": int((year.reviews > 0).sum()),
-        "per_day": [{"date": day_date(d).isoformat(), "reviews": int(n), "minutes": round(ms / 60000, 1)}
-                    for d, n, ms in zip(year.index, year.reviews, year.ms)],
+        "per_day": [
+            {"date": day_date(d).isoformat(), "reviews": int(n), "minutes": round(ms / 60000, 1)}
+            for d, n, ms in zip(year.index, year.reviews, year.ms)
+        ],
     }
 
 
@@ -120,11 +127,25 @@ def _retention(db: Database, by_day_deck: pd.DataFrame, today: int, desired: flo
         "desired": desired,
         "overall": _rate(graded.passed.sum(), graded.graded.sum()),
         "reviews": int(graded.graded.sum()),
-        "by_week": [{"week_start": day_date(w).isoformat(), "reviews": int(g), "passed": int(p), "retention": _rate(p, g)}
-                    for w, g, p in zip(weeks.index, weeks.graded, weeks.passed)],
-        "by_deck": [{"deck": deck, "title": titles.get(deck, deck), "reviews": int(g), "passed": int(p),
-                     "retention": _rate(p, g)}
-                    for deck, g, p in zip(per_deck.index, per_deck.graded, per_deck.passed)],
+        "by_week": [
+            {
+                "week_start": day_date(w).isoformat(),
+                "reviews": int(g),
+                "passed": int(p),
+                "retention": _rate(p, g),
+            }
+            for w, g, p in zip(weeks.index, weeks.graded, weeks.passed)
+        ],
+        "by_deck": [
+            {
+                "deck": deck,
+                "title": titles.get(deck, deck),
+                "reviews": int(g),
+                "passed": int(p),
+                "retention": _rate(p, g),
+            }
+            for deck, g, p in zip(per_deck.index, per_deck.graded, per_deck.passed)
+        ],
     }
 
 
@@ -139,7 +160,9 @@ def _forecast(cards: pd.DataFrame, now: datetime, settings: Settings, today: int
     offset = now.astimezone().utcoffset().total_seconds() - settings.day_starts_at_hour * 3600
     due_day = ((scheduled.due + offset) // 86400).astype("int64")
     overdue = int((due_day < today).sum())
-    counts = due_day.clip(lower=today).value_counts().reindex(range(today, today + FORECAST_DAYS), fill_value=0)
+    counts = (
+        due_day.clip(lower=today).value_counts().reindex(range(today, today + FORECAST_DAYS), fill_value=0)
+    )
     return {
         "overdue": overdue,
         "per_day": [{"date": day_date(d).isoformat(), "due": int(n)} for d, n in counts.items()],
@@ -152,18 +175,22 @@ def _histogram(values: pd.Series, edges: list[float], unit: str) -> list[dict]:
     binned = pd.cut(values, edges, right=False)
     counts = binned.value_counts(sort=False)
     labels = []
-    for low, high in zip(edges, edges[1:]):
+    for low, high in itertools.pairwise(edges):
         labels.append(f"≥ {low:g} {unit}".strip() if math.isinf(high) else f"{low:g}–{high:g} {unit}".strip())
     return [{"bin": label, "count": int(n)} for label, n in zip(labels, counts)]
 
 
 def _distributions(cards: pd.DataFrame) -> dict:
-    review = cards[(cards.state == 2) & (cards.suspended == 0) & cards.last_review.notna() & cards.due.notna()]
+    review = cards[
+        (cards.state == 2) & (cards.suspended == 0) & cards.last_review.notna() & cards.due.notna()
+    ]
     intervals = (review.due - review.last_review) / 86400
     return {
         "interval_days": _histogram(intervals, INTERVAL_EDGES, "d"),
         "stability_days": _histogram(review.stability.dropna(), INTERVAL_EDGES, "d"),
-        "difficulty": _histogram(cards[cards.suspended == 0].difficulty.dropna().clip(upper=9.999), list(range(1, 11)), ""),
+        "difficulty": _histogram(
+            cards[cards.suspended == 0].difficulty.dropna().clip(upper=9.999), list(range(1, 11)), ""
+        ),
         "median_interval_days": round(float(intervals.median()), 1) if len(intervals) else None,
     }
 
@@ -176,36 +203,57 @@ def _hardest(db: Database) -> dict:
         """,
         [HARDEST_SHOWN],
     ).fetchall()
-    leeches = db.execute("select count(*) from cards where present = 1 and lapses >= ?", [LEECH_LAPSES]).fetchone()[0]
+    leeches = db.execute(
+        "select count(*) from cards where present = 1 and lapses >= ?", [LEECH_LAPSES]
+    ).fetchone()[0]
     return {
         "leech_lapses": LEECH_LAPSES,
         "leeches": leeches,
-        "cards": [{"card_id": card_id, "deck": deck, "prompt": card_prompt(data), "lapses": lapses, "reps": reps,
-                   "difficulty": round(difficulty, 2) if difficulty is not None else None,
-                   "leech": lapses >= LEECH_LAPSES}
-                  for card_id, deck, lapses, reps, difficulty, data in rows],
+        "cards": [
+            {
+                "card_id": card_id,
+                "deck": deck,
+                "prompt": card_prompt(data),
+                "lapses": lapses,
+                "reps": reps,
+                "difficulty": round(difficulty, 2) if difficulty is not None else None,
+                "leech": lapses >= LEECH_LAPSES,
+            }
+            for card_id, deck, lapses, reps, difficulty, data in rows
+        ],
     }
 
 
 def _exercises(db: Database) -> dict:
     import pandas as pd
 
-    attempts = pd.read_sql_query("select exercise_id, at, passed, verdict from exercise_attempts order by at, id", db.conn)
+    attempts = pd.read_sql_query(
+        "select exercise_id, at, passed, verdict from exercise_attempts order by at, id", db.conn
+    )
     per_exercise = []
     for exercise_id, group in attempts.groupby("exercise_id", sort=True):
         passes = group[group.passed == 1]
         first_pass = passes.iloc[0] if len(passes) else None
-        per_exercise.append({
-            "exercise": exercise_id,
-            "attempts": len(group),
-            "passed": len(passes),
-            "pass_rate": _rate(len(passes), len(group)),
-            "attempts_to_first_pass": int((group["at"] <= first_pass["at"]).sum()) if first_pass is not None else None,
-            "minutes_to_first_pass": (round((first_pass["at"] - group["at"].iloc[0]) / 60, 1)
-                                      if first_pass is not None else None),
-        })
+        per_exercise.append(
+            {
+                "exercise": exercise_id,
+                "attempts": len(group),
+                "passed": len(passes),
+                "pass_rate": _rate(len(passes), len(group)),
+                "attempts_to_first_pass": int((group["at"] <= first_pass["at"]).sum())
+                if first_pass is not None
+                else None,
+                "minutes_to_first_pass": (
+                    round((first_pass["at"] - group["at"].iloc[0]) / 60, 1)
+                    if first_pass is not None
+                    else None
+                ),
+            }
+        )
     failures: dict[tuple[str, str], int] = {}
-    for exercise_id, verdict in zip(attempts.exercise_id[attempts.passed == 0], attempts.verdict[attempts.passed == 0]):
+    for exercise_id, verdict in zip(
+        attempts.exercise_id[attempts.passed == 0], attempts.verdict[attempts.passed == 0]
+    ):
         for case in _failed_cases(verdict):
             failures[exercise_id, case] = failures.get((exercise_id, case), 0) + 1
     worst = sorted(failures.items(), key=lambda item: (-item[1], item[0]))[:HARDEST_SHOWN]
@@ -223,5 +271,11 @@ def _failed_cases(verdict: str | None) -> list[str]:
         cases = json.loads(verdict or "{}").get("cases", [])
     except (ValueError, AttributeError):
         return []
-    return [case["name"] for case in cases
-            if isinstance(case, dict) and not case.get("passed") and case.get("message") != "not run" and "name" in case]
+    return [
+        case["name"]
+        for case in cases
+        if isinstance(case, dict)
+        and not case.get("passed")
+        and case.get("message") != "not run"
+        and "name" in case
+    ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
+from quizapp.application.collection import Collection
 from quizapp.core.clock import utc_now
-from quizapp.core.collection import Collection
 from quizapp.core.study import StudyFilter
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class QuizApp(App[None]):
     CSS_PATH = "quizapp.tcss"
     TITLE = "quizapp"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "toggle_help", "Keys", id="help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
@@ -31,7 +31,7 @@ class QuizApp(App[None]):
         collection: Collection,
         *,
         start: str = "home",
-        study_filter: StudyFilter = StudyFilter(),
+        study_filter: StudyFilter | None = None,
         new_limit: int | None = None,
         exercise_id: str | None = None,
         device: str = "cpu",
@@ -49,7 +49,7 @@ class QuizApp(App[None]):
         super().__init__()
         self.collection = collection
         self.start = start
-        self.study_filter = study_filter
+        self.study_filter = study_filter or StudyFilter()
         self.new_limit = new_limit
         self.exercise_id = exercise_id
         self.device = device

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
 # `code`, **bold**, *italic*. A `*` right after `^`/`_` or beside a `$` belongs to a formula (`$Q^*$`).
-_INLINE = re.compile(r"`([^`\n]+)`|\*\*(.+?)\*\*|(?<![\w*\\^_$])\*(?=[^\s*$])([^*$\n]+?)(?<=[^\s*\\^_])\*(?![\w*$])")
+_INLINE = re.compile(
+    r"`([^`\n]+)`|\*\*(.+?)\*\*|(?<![\w*\\^_$])\*(?=[^\s*$])([^*$\n]+?)(?<=[^\s*\\^_])\*(?![\w*$])"
+)
 CODE_THEME = "monokai"
 
 

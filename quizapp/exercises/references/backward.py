@@ -23,7 +23,7 @@ from quizapp.exercises.references.base import (
 )
 
 
-def _grads(out, dout: np.ndarray, inputs: list, device: str) -> list[np.ndarray]:  # noqa: ANN001
+def _grads(out, dout: np.ndarray, inputs: list, device: str) -> list[np.ndarray]:
     import torch
 
     grads = torch.autograd.grad((out * as_tensor(dout, device)).sum(), inputs)
@@ -56,7 +56,9 @@ def batchnorm_backward(params: BatchNormBackwardParams, rng: np.random.Generator
     dx, dgamma, dbeta = _grads(out, dout, [xt, gt, bt], device)
     return CaseData(
         inputs={"dout": dout, "x": _maybe_fortran(x, params.fortran), "gamma": gamma},
-        calls=[call("batchnorm_backward", "$dout", "$x", "$gamma", params.eps, outputs=("dx", "dgamma", "dbeta"))],
+        calls=[
+            call("batchnorm_backward", "$dout", "$x", "$gamma", params.eps, outputs=("dx", "dgamma", "dbeta"))
+        ],
         expected={"dx": dx, "dgamma": dgamma, "dbeta": dbeta},
     )
 
@@ -92,8 +94,17 @@ def conv2d_backward(params: ConvBackwardParams, rng: np.random.Generator, device
     dx, dw, db = _grads(out, dout, [xt, wt, bt], device)
     return CaseData(
         inputs={"dout": dout, "x": _maybe_fortran(x, params.fortran), "w": w},
-        calls=[call("conv2d_backward", "$dout", "$x", "$w", params.stride, params.padding,
-                    outputs=("dx", "dw", "db"))],
+        calls=[
+            call(
+                "conv2d_backward",
+                "$dout",
+                "$x",
+                "$w",
+                params.stride,
+                params.padding,
+                outputs=("dx", "dw", "db"),
+            )
+        ],
         expected={"dx": dx, "dw": dw, "db": db},
     )
 
@@ -123,14 +134,21 @@ def rnn_backward(params: RnnBackwardParams, rng: np.random.Generator, device: st
     x = rng.standard_normal((params.seq_len, params.batch, params.input_size)).astype(dtype)
     h0 = rng.standard_normal((params.batch, hidden)).astype(dtype)
     bound = 1 / np.sqrt(hidden)
-    weights = {"W_ih": rng.uniform(-bound, bound, (hidden, params.input_size)),
-               "W_hh": rng.uniform(-bound, bound, (hidden, hidden)),
-               "b_ih": rng.uniform(-bound, bound, hidden), "b_hh": rng.uniform(-bound, bound, hidden)}
+    weights = {
+        "W_ih": rng.uniform(-bound, bound, (hidden, params.input_size)),
+        "W_hh": rng.uniform(-bound, bound, (hidden, hidden)),
+        "b_ih": rng.uniform(-bound, bound, hidden),
+        "b_hh": rng.uniform(-bound, bound, hidden),
+    }
     weights = {name: value.astype(dtype) for name, value in weights.items()}
     rnn = torch.nn.RNN(params.input_size, hidden).to(device=device, dtype=getattr(torch, dtype))
     with torch.no_grad():
-        for name, torch_name in (("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"), ("b_ih", "bias_ih_l0"),
-                                 ("b_hh", "bias_hh_l0")):
+        for name, torch_name in (
+            ("W_ih", "weight_ih_l0"),
+            ("W_hh", "weight_hh_l0"),
+            ("b_ih", "bias_ih_l0"),
+            ("b_hh", "bias_hh_l0"),
+        ):
             getattr(rnn, torch_name).copy_(as_tensor(weights[name], device))
     xt, h0t = as_tensor(x, device, grad=True), as_tensor(h0[None], device, grad=True)
     out, _ = rnn(xt, h0t)
@@ -141,7 +159,18 @@ def rnn_backward(params: RnnBackwardParams, rng: np.random.Generator, device: st
     dx, dh0, dW_ih, dW_hh, db_ih, db_hh = _grads(out, dout, [xt, h0t, *parameters], device)
     return CaseData(
         inputs={"dout": dout, "x": x, "h0": h0, **weights},
-        calls=[call("rnn_backward", "$dout", "$x", "$h0", "$W_ih", "$W_hh", "$b_ih", "$b_hh",
-                    outputs=("dx", "dh0", "dW_ih", "dW_hh", "db_ih", "db_hh"))],
+        calls=[
+            call(
+                "rnn_backward",
+                "$dout",
+                "$x",
+                "$h0",
+                "$W_ih",
+                "$W_hh",
+                "$b_ih",
+                "$b_hh",
+                outputs=("dx", "dh0", "dW_ih", "dW_hh", "db_ih", "db_hh"),
+            )
+        ],
         expected={"dx": dx, "dh0": dh0[0], "dW_ih": dW_ih, "dW_hh": dW_hh, "db_ih": db_ih, "db_hh": db_hh},
     )

@@ -39,8 +39,11 @@ class CaseParams(BaseModel):
 
     @model_validator(mode="after")
     def _not_too_large(self) -> CaseParams:
-        sizes = [(name, list(value)) for name, value in self
-                 if isinstance(value, (list, tuple)) and len(value) > 1 and all(isinstance(v, int) for v in value)]
+        sizes = [
+            (name, list(value))
+            for name, value in self
+            if isinstance(value, (list, tuple)) and len(value) > 1 and all(isinstance(v, int) for v in value)
+        ]
         if self.SIZE_FIELDS:
             sizes.append((" × ".join(self.SIZE_FIELDS), [getattr(self, field) for field in self.SIZE_FIELDS]))
         for name, dims in sizes:
@@ -77,6 +80,7 @@ def reference(name: str, params: type[CaseParams]) -> Callable:
     def register(build: Callable) -> Callable:
         REFERENCES[name] = Reference(params, build)
         return build
+
     return register
 
 
@@ -92,16 +96,19 @@ def build_case(check: str, params: CaseParams, exercise_id: str, device: str) ->
 
 
 def call(fn: str, *args: object, outputs: tuple[str, ...]) -> dict:
-    return {"fn": fn, "args": [{"$array": a[1:]} if isinstance(a, str) and a.startswith("$") else a for a in args],
-            "outputs": list(outputs)}
+    return {
+        "fn": fn,
+        "args": [{"$array": a[1:]} if isinstance(a, str) and a.startswith("$") else a for a in args],
+        "outputs": list(outputs),
+    }
 
 
-def as_tensor(array: np.ndarray, device: str, *, grad: bool = False):  # noqa: ANN201
+def as_tensor(array: np.ndarray, device: str, *, grad: bool = False):
     import torch
 
     tensor = torch.from_numpy(np.ascontiguousarray(array)).to(device)
     return tensor.requires_grad_(grad)
 
 
-def as_array(tensor) -> np.ndarray:  # noqa: ANN001
+def as_array(tensor) -> np.ndarray:
     return tensor.detach().cpu().numpy().copy()  # torch may update the tensor in place later

@@ -18,8 +18,8 @@ from quizapp.exercises.references.base import (
     reference,
 )
 
-
 # -- boxes -----------------------------------------------------------------------------------------
+
 
 class BoxParams(CaseParams):
     SIZE_FIELDS = ("n", "m")
@@ -54,7 +54,7 @@ def _box_pairs(params: BoxParams, rng: np.random.Generator) -> tuple[np.ndarray,
     return a, b.astype(params.dtype)
 
 
-def _torch_box_iou(a, b):  # noqa: ANN001, ANN202 - torchvision.ops.box_iou, in plain torch
+def _torch_box_iou(a, b):
     import torch
 
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
@@ -75,13 +75,19 @@ def box_iou(params: BoxParams, rng: np.random.Generator, device: str) -> CaseDat
     a, b = _box_pairs(params, rng)
     at, bt = as_tensor(a, device), as_tensor(b, device)
     iou, union = _torch_box_iou(at, bt)
-    enclosing = torch.maximum(at[:, None, 2:], bt[None, :, 2:]) - torch.minimum(at[:, None, :2], bt[None, :, :2])
+    enclosing = torch.maximum(at[:, None, 2:], bt[None, :, 2:]) - torch.minimum(
+        at[:, None, :2], bt[None, :, :2]
+    )
     area_c = enclosing[..., 0] * enclosing[..., 1]
     giou = iou - (area_c - union) / area_c
-    return CaseData(inputs={"a": a, "b": b},
-                    calls=[call("box_iou", "$a", "$b", outputs=("iou",)),
-                           call("generalized_box_iou", "$a", "$b", outputs=("giou",))],
-                    expected={"iou": as_array(iou), "giou": as_array(giou)})
+    return CaseData(
+        inputs={"a": a, "b": b},
+        calls=[
+            call("box_iou", "$a", "$b", outputs=("iou",)),
+            call("generalized_box_iou", "$a", "$b", outputs=("giou",)),
+        ],
+        expected={"iou": as_array(iou), "giou": as_array(giou)},
+    )
 
 
 @reference("nms", BoxParams)
@@ -109,11 +115,15 @@ def nms(params: BoxParams, rng: np.random.Generator, device: str) -> CaseData:
             continue
         keep.append(index)
         suppressed |= iou[index] > params.iou_threshold
-    return CaseData(inputs={"boxes": boxes, "scores": scores},
-                    calls=[call("nms", "$boxes", "$scores", params.iou_threshold, outputs=("keep",))],
-                    expected={"keep": np.array(keep, dtype=np.int64)})
+    return CaseData(
+        inputs={"boxes": boxes, "scores": scores},
+        calls=[call("nms", "$boxes", "$scores", params.iou_threshold, outputs=("keep",))],
+        expected={"keep": np.array(keep, dtype=np.int64)},
+    )
+
 
 # -- RoI Align -------------------------------------------------------------------------------------
+
 
 class RoiAlignParams(CaseParams):
     shape: tuple[Positive, Positive, Positive, Positive]
@@ -145,7 +155,7 @@ def roi_align(params: RoiAlignParams, rng: np.random.Generator, device: str) -> 
     grid = params.sampling_ratio
     out = torch.zeros((len(rois), params.shape[1], out_h, out_w), dtype=fmap.dtype, device=device)
 
-    def sample(batch: int, y: float, x: float):  # noqa: ANN202
+    def sample(batch: int, y: float, x: float):
         if y < -1.0 or y > height or x < -1.0 or x > width:
             return 0
         y, x = max(y, 0.0), max(x, 0.0)
@@ -162,8 +172,12 @@ def roi_align(params: RoiAlignParams, rng: np.random.Generator, device: str) -> 
             x_high = x_low + 1
         ly, lx = y - y_low, x - x_low
         m = fmap[batch]
-        return ((1 - ly) * (1 - lx) * m[:, y_low, x_low] + (1 - ly) * lx * m[:, y_low, x_high]
-                + ly * (1 - lx) * m[:, y_high, x_low] + ly * lx * m[:, y_high, x_high])
+        return (
+            (1 - ly) * (1 - lx) * m[:, y_low, x_low]
+            + (1 - ly) * lx * m[:, y_low, x_high]
+            + ly * (1 - lx) * m[:, y_high, x_low]
+            + ly * lx * m[:, y_high, x_high]
+        )
 
     for k, (batch, *box) in enumerate(rois.astype(np.float64).tolist()):
         x1, y1, x2, y2 = (value * params.spatial_scale - offset for value in box)
@@ -181,7 +195,17 @@ def roi_align(params: RoiAlignParams, rng: np.random.Generator, device: str) -> 
                 out[k, :, ph, pw] = total / (grid * grid)
     return CaseData(
         inputs={"features": features, "rois": rois},
-        calls=[call("roi_align", "$features", "$rois", list(params.output_size), params.spatial_scale,
-                    params.sampling_ratio, params.aligned, outputs=("out",))],
+        calls=[
+            call(
+                "roi_align",
+                "$features",
+                "$rois",
+                list(params.output_size),
+                params.spatial_scale,
+                params.sampling_ratio,
+                params.aligned,
+                outputs=("out",),
+            )
+        ],
         expected={"out": as_array(out)},
     )

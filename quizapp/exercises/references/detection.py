@@ -19,8 +19,8 @@ from quizapp.exercises.references.base import (
     reference,
 )
 
-
 # -- focal loss ------------------------------------------------------------------------------------
+
 
 class FocalLossParams(CaseParams):
     shape: Annotated[list[Positive], Field(min_length=1, max_length=3)]
@@ -46,13 +46,17 @@ def sigmoid_focal_loss(params: FocalLossParams, rng: np.random.Generator, device
     loss = ce * (1 - p_t) ** params.gamma
     if params.alpha >= 0:
         loss = (params.alpha * t + (1 - params.alpha) * (1 - t)) * loss
-    return CaseData(inputs={"logits": logits, "targets": targets},
-                    calls=[call("sigmoid_focal_loss", "$logits", "$targets", params.alpha, params.gamma,
-                                outputs=("loss",))],
-                    expected={"loss": as_array(loss)})
+    return CaseData(
+        inputs={"logits": logits, "targets": targets},
+        calls=[
+            call("sigmoid_focal_loss", "$logits", "$targets", params.alpha, params.gamma, outputs=("loss",))
+        ],
+        expected={"loss": as_array(loss)},
+    )
 
 
 # -- RoI Pool --------------------------------------------------------------------------------------
+
 
 class RoiPoolParams(CaseParams):
     shape: tuple[Positive, Positive, Positive, Positive]
@@ -70,7 +74,7 @@ class RoiPoolParams(CaseParams):
 
 def _c_round(value: float) -> int:
     """C's round(): halves away from zero (Python's round() and np.round go to the even one)."""
-    return int(math.floor(value + 0.5)) if value >= 0 else -int(math.floor(-value + 0.5))
+    return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
 
 
 @reference("roi_pool", RoiPoolParams)
@@ -101,13 +105,22 @@ def roi_pool(params: RoiPoolParams, rng: np.random.Generator, device: str) -> Ca
                     out[k, :, ph, pw] = fmap[batch, :, h_start:h_end, w_start:w_end].amax(dim=(1, 2))
     return CaseData(
         inputs={"features": features, "rois": rois},
-        calls=[call("roi_pool", "$features", "$rois", list(params.output_size), params.spatial_scale,
-                    outputs=("out",))],
+        calls=[
+            call(
+                "roi_pool",
+                "$features",
+                "$rois",
+                list(params.output_size),
+                params.spatial_scale,
+                outputs=("out",),
+            )
+        ],
         expected={"out": as_array(out)},
     )
 
 
 # -- CenterNet decoding ----------------------------------------------------------------------------
+
 
 class CenterNetParams(CaseParams):
     batch: Positive = 1
@@ -156,7 +169,15 @@ def centernet_decode(params: CenterNetParams, rng: np.random.Generator, device: 
     boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=-1).astype(params.dtype)
     return CaseData(
         inputs={"heat": heat, "wh": wh, "offset": offset},
-        calls=[call("centernet_decode", "$heat", "$wh", "$offset", params.k,
-                    outputs=("scores", "classes", "boxes"))],
+        calls=[
+            call(
+                "centernet_decode",
+                "$heat",
+                "$wh",
+                "$offset",
+                params.k,
+                outputs=("scores", "classes", "boxes"),
+            )
+        ],
         expected={"scores": scores.astype(params.dtype), "classes": classes.astype(np.int64), "boxes": boxes},
     )

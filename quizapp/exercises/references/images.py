@@ -44,14 +44,19 @@ def morphology(params: MorphologyParams, rng: np.random.Generator, device: str) 
         x = rng.standard_normal(params.shape).astype(params.dtype)
     k = params.kernel
 
-    def dilate(t):  # noqa: ANN001, ANN202
+    def dilate(t):
         return F.max_pool2d(t, k, stride=1, padding=k // 2)
 
-    def erode(t):  # noqa: ANN001, ANN202
+    def erode(t):
         return -dilate(-t)
 
     xt = as_tensor(x, device)
-    results = {"dilated": dilate(xt), "eroded": erode(xt), "opened": dilate(erode(xt)), "closed": erode(dilate(xt))}
+    results = {
+        "dilated": dilate(xt),
+        "eroded": erode(xt),
+        "opened": dilate(erode(xt)),
+        "closed": erode(dilate(xt)),
+    }
     names = {"dilated": "dilate", "eroded": "erode", "opened": "opening", "closed": "closing"}
     return CaseData(
         inputs={"x": np.asfortranarray(x) if params.fortran else x},
@@ -89,7 +94,9 @@ def swin_patch_merging(params: PatchMergingParams, rng: np.random.Generator, dev
     shifted = torch.roll(as_tensor(image, device), shifts=(-params.shift, -params.shift), dims=(1, 2))
     return CaseData(
         inputs={"x": x, "image": image},
-        calls=[call("patch_merging", "$x", h, w, outputs=("merged",)),
-               call("cyclic_shift", "$image", params.shift, outputs=("shifted",))],
+        calls=[
+            call("patch_merging", "$x", h, w, outputs=("merged",)),
+            call("cyclic_shift", "$image", params.shift, outputs=("shifted",)),
+        ],
         expected={"merged": as_array(merged), "shifted": as_array(shifted)},
     )

@@ -19,8 +19,8 @@ from quizapp.exercises.references.base import (
     reference,
 )
 
-
 # -- pooling ---------------------------------------------------------------------------------------
+
 
 class PoolParams(CaseParams):
     shape: tuple[Positive, Positive, Positive, Positive]
@@ -32,7 +32,9 @@ class PoolParams(CaseParams):
     @model_validator(mode="after")
     def _fits(self) -> PoolParams:
         if self.kernel[0] > self.shape[2] or self.kernel[1] > self.shape[3]:
-            raise ValueError(f"kernel {list(self.kernel)} is larger than the input's H×W {list(self.shape[2:])}")
+            raise ValueError(
+                f"kernel {list(self.kernel)} is larger than the input's H×W {list(self.shape[2:])}"
+            )
         return self
 
 
@@ -60,8 +62,10 @@ def _pool_case(params: PoolParams, rng: np.random.Generator, device: str, kind: 
     kernel = list(params.kernel)
     return CaseData(
         inputs={"x": x, "dout": dout},
-        calls=[call(f"{name}_forward", "$x", kernel, params.stride, outputs=("out",)),
-               call(f"{name}_backward", "$dout", "$x", kernel, params.stride, outputs=("dx",))],
+        calls=[
+            call(f"{name}_forward", "$x", kernel, params.stride, outputs=("out",)),
+            call(f"{name}_backward", "$dout", "$x", kernel, params.stride, outputs=("dx",)),
+        ],
         expected={"out": as_array(out), "dx": as_array(dx)},
     )
 
@@ -77,6 +81,7 @@ def avgpool2d(params: PoolParams, rng: np.random.Generator, device: str) -> Case
 
 
 # -- convolution -----------------------------------------------------------------------------------
+
 
 class ConvParams(CaseParams):
     shape: tuple[Positive, Positive, Positive, Positive]
@@ -102,17 +107,32 @@ def conv2d(params: ConvParams, rng: np.random.Generator, device: str) -> CaseDat
     x = rng.standard_normal(params.shape).astype(params.dtype)
     w = rng.standard_normal(params.weight).astype(params.dtype)
     b = rng.standard_normal(params.weight[0]).astype(params.dtype)
-    out = F.conv2d(as_tensor(x, device), as_tensor(w, device), as_tensor(b, device) if params.bias else None,
-                   stride=params.stride, padding=params.padding)
+    out = F.conv2d(
+        as_tensor(x, device),
+        as_tensor(w, device),
+        as_tensor(b, device) if params.bias else None,
+        stride=params.stride,
+        padding=params.padding,
+    )
     return CaseData(
         inputs={"x": x, "w": w, **({"b": b} if params.bias else {})},
-        calls=[call("conv2d_forward", "$x", "$w", "$b" if params.bias else None, params.stride, params.padding,
-                    outputs=("out",))],
+        calls=[
+            call(
+                "conv2d_forward",
+                "$x",
+                "$w",
+                "$b" if params.bias else None,
+                params.stride,
+                params.padding,
+                outputs=("out",),
+            )
+        ],
         expected={"out": as_array(out)},
     )
 
 
 # -- normalisation ---------------------------------------------------------------------------------
+
 
 class BatchNormParams(CaseParams):
     shape: Annotated[list[Positive], Field(min_length=2, max_length=4)]
@@ -138,15 +158,37 @@ def batchnorm(params: BatchNormParams, rng: np.random.Generator, device: str) ->
     for step in range(params.batches):
         x = (rng.standard_normal(params.shape) * 2 + 3).astype(params.dtype)
         inputs[f"x{step}"] = x
-        out = F.batch_norm(as_tensor(x, device), mean_t, var_t, as_tensor(gamma, device), as_tensor(beta, device),
-                           training=params.training, momentum=params.momentum, eps=params.eps)
+        out = F.batch_norm(
+            as_tensor(x, device),
+            mean_t,
+            var_t,
+            as_tensor(gamma, device),
+            as_tensor(beta, device),
+            training=params.training,
+            momentum=params.momentum,
+            eps=params.eps,
+        )
         names = (f"out{step}", f"running_mean{step + 1}", f"running_var{step + 1}")
-        calls.append(call("batchnorm_forward", f"$x{step}", "$gamma", "$beta", f"$running_mean{step}",
-                          f"$running_var{step}", params.training, params.momentum, params.eps, outputs=names))
+        calls.append(
+            call(
+                "batchnorm_forward",
+                f"$x{step}",
+                "$gamma",
+                "$beta",
+                f"$running_mean{step}",
+                f"$running_var{step}",
+                params.training,
+                params.momentum,
+                params.eps,
+                outputs=names,
+            )
+        )
         expected.update(zip(names, (as_array(out), as_array(mean_t), as_array(var_t))))
     return CaseData(inputs=inputs, calls=calls, expected=expected)
 
+
 # -- softmax, layer norm, RNN ----------------------------------------------------------------------
+
 
 class SoftmaxParams(CaseParams):
     shape: Annotated[list[Positive], Field(min_length=1, max_length=3)]
@@ -169,8 +211,11 @@ def softmax(params: SoftmaxParams, rng: np.random.Generator, device: str) -> Cas
         moved[..., 0] = -np.inf  # a view: x changes too; the other entries of each row stay finite
     x = x.astype(params.dtype)
     out = torch.softmax(as_tensor(x, device) / params.temperature, dim=params.axis)
-    return CaseData(inputs={"x": x}, calls=[call("softmax", "$x", params.temperature, params.axis, outputs=("p",))],
-                    expected={"p": as_array(out)})
+    return CaseData(
+        inputs={"x": x},
+        calls=[call("softmax", "$x", params.temperature, params.axis, outputs=("p",))],
+        expected={"p": as_array(out)},
+    )
 
 
 class LayerNormParams(CaseParams):
@@ -183,14 +228,18 @@ class LayerNormParams(CaseParams):
 def layernorm(params: LayerNormParams, rng: np.random.Generator, device: str) -> CaseData:
     import torch.nn.functional as F
 
-    normalized = params.shape[-params.normalized_dims:]
+    normalized = params.shape[-params.normalized_dims :]
     x = (rng.standard_normal(params.shape) * 3 + 1).astype(params.dtype)
     gamma = rng.uniform(0.5, 1.5, normalized).astype(params.dtype)
     beta = rng.standard_normal(normalized).astype(params.dtype)
-    out = F.layer_norm(as_tensor(x, device), list(normalized), as_tensor(gamma, device), as_tensor(beta, device), params.eps)
-    return CaseData(inputs={"x": x, "gamma": gamma, "beta": beta},
-                    calls=[call("layernorm_forward", "$x", "$gamma", "$beta", params.eps, outputs=("out",))],
-                    expected={"out": as_array(out)})
+    out = F.layer_norm(
+        as_tensor(x, device), list(normalized), as_tensor(gamma, device), as_tensor(beta, device), params.eps
+    )
+    return CaseData(
+        inputs={"x": x, "gamma": gamma, "beta": beta},
+        calls=[call("layernorm_forward", "$x", "$gamma", "$beta", params.eps, outputs=("out",))],
+        expected={"out": as_array(out)},
+    )
 
 
 class RnnParams(CaseParams):
@@ -226,19 +275,35 @@ def rnn_forward(params: RnnParams, rng: np.random.Generator, device: str) -> Cas
     weights = {name: value.astype(dtype) for name, value in weights.items()}
     rnn = torch.nn.RNN(params.input_size, params.hidden_size).to(device=device, dtype=getattr(torch, dtype))
     with torch.no_grad():
-        for name, torch_name in (("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"), ("b_ih", "bias_ih_l0"),
-                                 ("b_hh", "bias_hh_l0")):
+        for name, torch_name in (
+            ("W_ih", "weight_ih_l0"),
+            ("W_hh", "weight_hh_l0"),
+            ("b_ih", "bias_ih_l0"),
+            ("b_hh", "bias_hh_l0"),
+        ):
             getattr(rnn, torch_name).copy_(as_tensor(weights[name], device))
         out, h_n = rnn(as_tensor(x, device), as_tensor(h0[None], device) if params.h0 else None)
     inputs = {"x": x, **weights, **({"h0": h0} if params.h0 else {})}
     return CaseData(
         inputs=inputs,
-        calls=[call("rnn_forward", "$x", "$h0" if params.h0 else None, "$W_ih", "$W_hh", "$b_ih", "$b_hh",
-                    outputs=("outputs", "h_last"))],
+        calls=[
+            call(
+                "rnn_forward",
+                "$x",
+                "$h0" if params.h0 else None,
+                "$W_ih",
+                "$W_hh",
+                "$b_ih",
+                "$b_hh",
+                outputs=("outputs", "h_last"),
+            )
+        ],
         expected={"outputs": as_array(out), "h_last": as_array(h_n[0])},
     )
 
+
 # -- more convolutions and resizing ----------------------------------------------------------------
+
 
 class ConvTransposeParams(CaseParams):
     shape: tuple[Positive, Positive, Positive, Positive]
@@ -265,12 +330,28 @@ def conv_transpose2d(params: ConvTransposeParams, rng: np.random.Generator, devi
     x = rng.standard_normal(params.shape).astype(params.dtype)
     w = rng.standard_normal(params.weight).astype(params.dtype)
     b = rng.standard_normal(params.weight[1]).astype(params.dtype)
-    out = F.conv_transpose2d(as_tensor(x, device), as_tensor(w, device), as_tensor(b, device) if params.bias else None,
-                             stride=params.stride, padding=params.padding, output_padding=params.output_padding)
+    out = F.conv_transpose2d(
+        as_tensor(x, device),
+        as_tensor(w, device),
+        as_tensor(b, device) if params.bias else None,
+        stride=params.stride,
+        padding=params.padding,
+        output_padding=params.output_padding,
+    )
     return CaseData(
         inputs={"x": x, "w": w, **({"b": b} if params.bias else {})},
-        calls=[call("conv_transpose2d", "$x", "$w", "$b" if params.bias else None, params.stride, params.padding,
-                    params.output_padding, outputs=("out",))],
+        calls=[
+            call(
+                "conv_transpose2d",
+                "$x",
+                "$w",
+                "$b" if params.bias else None,
+                params.stride,
+                params.padding,
+                params.output_padding,
+                outputs=("out",),
+            )
+        ],
         expected={"out": as_array(out)},
     )
 
@@ -291,13 +372,23 @@ def depthwise_separable(params: DepthwiseSeparableParams, rng: np.random.Generat
     x = rng.standard_normal(params.shape).astype(params.dtype)
     w_dw = rng.standard_normal((channels, 1, params.kernel, params.kernel)).astype(params.dtype)
     w_pw = rng.standard_normal((params.out_channels, channels, 1, 1)).astype(params.dtype)
-    depthwise = F.conv2d(as_tensor(x, device), as_tensor(w_dw, device), stride=params.stride, padding=params.padding,
-                         groups=channels)
+    depthwise = F.conv2d(
+        as_tensor(x, device),
+        as_tensor(w_dw, device),
+        stride=params.stride,
+        padding=params.padding,
+        groups=channels,
+    )
     out = F.conv2d(depthwise, as_tensor(w_pw, device))
-    return CaseData(inputs={"x": x, "w_dw": w_dw, "w_pw": w_pw},
-                    calls=[call("depthwise_separable", "$x", "$w_dw", "$w_pw", params.stride, params.padding,
-                                outputs=("out",))],
-                    expected={"out": as_array(out)})
+    return CaseData(
+        inputs={"x": x, "w_dw": w_dw, "w_pw": w_pw},
+        calls=[
+            call(
+                "depthwise_separable", "$x", "$w_dw", "$w_pw", params.stride, params.padding, outputs=("out",)
+            )
+        ],
+        expected={"out": as_array(out)},
+    )
 
 
 class ResizeParams(CaseParams):
@@ -311,7 +402,11 @@ def bilinear_resize(params: ResizeParams, rng: np.random.Generator, device: str)
     import torch.nn.functional as F
 
     x = rng.standard_normal(params.shape).astype(params.dtype)
-    out = F.interpolate(as_tensor(x, device), size=tuple(params.size), mode="bilinear", align_corners=params.align_corners)
-    return CaseData(inputs={"x": x},
-                    calls=[call("resize_bilinear", "$x", list(params.size), params.align_corners, outputs=("out",))],
-                    expected={"out": as_array(out)})
+    out = F.interpolate(
+        as_tensor(x, device), size=tuple(params.size), mode="bilinear", align_corners=params.align_corners
+    )
+    return CaseData(
+        inputs={"x": x},
+        calls=[call("resize_bilinear", "$x", list(params.size), params.align_corners, outputs=("out",))],
+        expected={"out": as_array(out)},
+    )

@@ -17,8 +17,8 @@ from quizapp.exercises.references.base import (
     reference,
 )
 
-
 # -- losses ----------------------------------------------------------------------------------------
+
 
 class SmoothL1Params(CaseParams):
     shape: Annotated[list[Positive], Field(min_length=1, max_length=4)]
@@ -47,10 +47,13 @@ def smooth_l1(params: SmoothL1Params, rng: np.random.Generator, device: str) -> 
     (grad,) = torch.autograd.grad(loss.sum(), pred_t)
     return CaseData(
         inputs={"pred": pred, "target": target},
-        calls=[call("smooth_l1", "$pred", "$target", params.sigma, outputs=("loss",)),
-               call("smooth_l1_grad", "$pred", "$target", params.sigma, outputs=("grad",))],
+        calls=[
+            call("smooth_l1", "$pred", "$target", params.sigma, outputs=("loss",)),
+            call("smooth_l1_grad", "$pred", "$target", params.sigma, outputs=("grad",)),
+        ],
         expected={"loss": as_array(loss), "grad": as_array(grad)},
     )
+
 
 class TripletParams(CaseParams):
     SIZE_FIELDS = ("batch", "dim")
@@ -69,10 +72,16 @@ def triplet_loss(params: TripletParams, rng: np.random.Generator, device: str) -
     anchor = rng.standard_normal(shape)
     positive = anchor + rng.standard_normal(shape) * 0.5
     negative = anchor + rng.standard_normal(shape) * (5.0 if params.easy else 0.7)
-    arrays = {name: value.astype(params.dtype) for name, value in
-              (("anchor", anchor), ("positive", positive), ("negative", negative))}
-    loss = F.triplet_margin_loss(*(as_tensor(arrays[n], device) for n in ("anchor", "positive", "negative")),
-                                 margin=params.margin, p=2, reduction="none")
+    arrays = {
+        name: value.astype(params.dtype)
+        for name, value in (("anchor", anchor), ("positive", positive), ("negative", negative))
+    }
+    loss = F.triplet_margin_loss(
+        *(as_tensor(arrays[n], device) for n in ("anchor", "positive", "negative")),
+        margin=params.margin,
+        p=2,
+        reduction="none",
+    )
     return CaseData(
         inputs=arrays,
         calls=[call("triplet_loss", "$anchor", "$positive", "$negative", params.margin, outputs=("loss",))],

@@ -16,8 +16,8 @@ from quizapp.exercises.references.base import (
     reference,
 )
 
-
 # -- optimisation ----------------------------------------------------------------------------------
+
 
 class RootByGradientDescentParams(CaseParams):
     poly: Annotated[list[float], Field(min_length=2)]
@@ -28,7 +28,9 @@ class RootByGradientDescentParams(CaseParams):
 
 
 @reference("root_by_gradient_descent", RootByGradientDescentParams)
-def root_by_gradient_descent(params: RootByGradientDescentParams, rng: np.random.Generator, device: str) -> CaseData:
+def root_by_gradient_descent(
+    params: RootByGradientDescentParams, rng: np.random.Generator, device: str
+) -> CaseData:
     """Gradient descent on f(x)²/2, whose minimum is a root of f: x ← x − lr·f(x)·f'(x)."""
     import torch
 
@@ -49,6 +51,7 @@ def root_by_gradient_descent(params: RootByGradientDescentParams, rng: np.random
 
 
 # -- optimiser steps -------------------------------------------------------------------------------
+
 
 class OptimiserParams(CaseParams):
     shape: Annotated[list[Annotated[int, Field(ge=1, le=4096)]], Field(min_length=1, max_length=3)]
@@ -73,23 +76,37 @@ def _optimiser_case(params: OptimiserParams, rng: np.random.Generator, device: s
     shape = tuple(params.shape)
     w0 = rng.standard_normal(shape).astype(params.dtype)
     grads = rng.standard_normal((params.steps, *shape)).astype(params.dtype)
-    weight = torch.nn.Parameter(as_tensor(w0.copy(), device))  # from_numpy shares memory: step() would change w0
+    weight = torch.nn.Parameter(
+        as_tensor(w0.copy(), device)
+    )  # from_numpy shares memory: step() would change w0
     if kind == "sgd":
-        optimiser = torch.optim.SGD([weight], lr=params.lr, momentum=params.momentum,
-                                    weight_decay=params.weight_decay, nesterov=params.nesterov)
+        optimiser = torch.optim.SGD(
+            [weight],
+            lr=params.lr,
+            momentum=params.momentum,
+            weight_decay=params.weight_decay,
+            nesterov=params.nesterov,
+        )
         args = (params.lr, params.momentum, params.weight_decay, params.nesterov)
     else:
         make = torch.optim.AdamW if params.decoupled else torch.optim.Adam
-        optimiser = make([weight], lr=params.lr, betas=tuple(params.betas), eps=params.eps,
-                         weight_decay=params.weight_decay)
+        optimiser = make(
+            [weight],
+            lr=params.lr,
+            betas=tuple(params.betas),
+            eps=params.eps,
+            weight_decay=params.weight_decay,
+        )
         args = (params.lr, list(params.betas), params.eps, params.weight_decay, params.decoupled)
     for step in range(params.steps):
         weight.grad = as_tensor(grads[step], device)
         optimiser.step()
     fn = "sgd_steps" if kind == "sgd" else "adam_steps"
-    return CaseData(inputs={"w": w0, "grads": grads},
-                    calls=[call(fn, "$w", "$grads", *args, outputs=("w_final",))],
-                    expected={"w_final": as_array(weight)})
+    return CaseData(
+        inputs={"w": w0, "grads": grads},
+        calls=[call(fn, "$w", "$grads", *args, outputs=("w_final",))],
+        expected={"w_final": as_array(weight)},
+    )
 
 
 @reference("sgd_steps", OptimiserParams)

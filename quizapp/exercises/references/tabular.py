@@ -14,14 +14,14 @@ from quizapp.exercises.references.base import (
     reference,
 )
 
-
 # -- pandas ----------------------------------------------------------------------------------------
+
 
 class WineParams(CaseParams):
     rows: Annotated[int, Field(ge=1, le=200)]
     missing: bool = False
     """Some prices and some countries missing."""
-    countries: list[str] = ["Italy", "France"]
+    countries: list[str] = Field(default_factory=lambda: ["Italy", "France"])
     last_label: Annotated[int, Field(ge=0)] = 2
 
 
@@ -43,7 +43,11 @@ def pandas_wine(params: WineParams, rng: np.random.Generator, device: str) -> Ca
             price[i] = None
         for i in range(1, params.rows, 5):
             country[i] = None
-    columns = {"country": country, "points": [int(p) for p in rng.integers(80, 101, params.rows)], "price": price}
+    columns = {
+        "country": country,
+        "points": [int(p) for p in rng.integers(80, 101, params.rows)],
+        "price": price,
+    }
     df = make_frame(columns)
     frame = {"$frame": columns}
     return CaseData(

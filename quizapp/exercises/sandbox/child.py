@@ -44,7 +44,7 @@ def run(request: dict, results_fd: int, output_fd: int) -> None:
         _send({"setup": {"isolation": isolation}})
         code = 0
         _run_cases(workdir, request)
-    except BaseException:  # noqa: BLE001 - told to the host through the exit code and the output
+    except BaseException:
         traceback.print_exc()
         code = code or 71  # 71: the harness failed after the learner's code had run (and may have caused it)
     finally:
@@ -82,10 +82,14 @@ def _isolate(workdir: Path, limits: dict, results_fd: int, output_fd: int) -> li
     )
     if not confine.drop_capabilities():
         applied.append("capabilities: not dropped (not Linux)")
-    applied.append(confine.restrict_files(str(workdir), READABLE)
-                   or "landlock: not available (files outside the work dir are readable and writable)")
-    applied.append(confine.forbid_processes_and_sockets()
-                   or "seccomp: not available (new processes, sockets and signals allowed)")
+    applied.append(
+        confine.restrict_files(str(workdir), READABLE)
+        or "landlock: not available (files outside the work dir are readable and writable)"
+    )
+    applied.append(
+        confine.forbid_processes_and_sockets()
+        or "seccomp: not available (new processes, sockets and signals allowed)"
+    )
     return applied
 
 
@@ -93,7 +97,7 @@ class _Blocked(MetaPathFinder):
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
 
-    def find_spec(self, fullname, path, target=None):  # noqa: ANN001, ANN201, ARG002
+    def find_spec(self, fullname, path, target=None):
         top = fullname.partition(".")[0]
         if top in self.names:
             raise ImportError(f"import {top}: {self.names[top]}")
@@ -111,8 +115,8 @@ def _run_cases(workdir: Path, request: dict) -> None:
     # Tracebacks quote the code as it was checked, even if the file changed or never existed.
     linecache.cache[filename] = (len(request["code"]), None, request["code"].splitlines(True), filename)
     try:
-        exec(compile(request["code"], filename, "exec"), namespace)  # noqa: S102 - confined above
-    except BaseException as error:  # noqa: BLE001
+        exec(compile(request["code"], filename, "exec"), namespace)
+    except BaseException as error:
         _send({"load_error": describe(error, filename)})
         return
     _send({"loaded": True})
@@ -120,35 +124,60 @@ def _run_cases(workdir: Path, request: dict) -> None:
         _send({"start": index})
         try:
             record = _run_case(workdir, index, case, namespace, filename)
-        except Exception as error:  # noqa: BLE001 - e.g. the learner replaced a NumPy function the harness uses
-            record = {"error": {"type": "harness", "message": "the checker could not run this case after your code "
-                                f"had run: {_cut(_safe_str(error))}"}}
+        except Exception as error:
+            record = {
+                "error": {
+                    "type": "harness",
+                    "message": "the checker could not run this case after your code "
+                    f"had run: {_cut(_safe_str(error))}",
+                }
+            }
         _send({"case": index, **record})
 
 
 def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: str) -> dict:
-    inputs = {name: np.load(workdir / "in" / str(index) / f"{name}.npy", allow_pickle=False)
-              for name in case["inputs"]}
+    inputs = {
+        name: np.load(workdir / "in" / str(index) / f"{name}.npy", allow_pickle=False)
+        for name in case["inputs"]
+    }
     untouched = {name: array.copy() for name, array in inputs.items()}
     changed: list[str] = []
-    later_inputs = {arg["$array"] for call in case["calls"] for arg in call["args"] if isinstance(arg, dict) and "$array" in arg}
+    later_inputs = {
+        arg["$array"]
+        for call in case["calls"]
+        for arg in call["args"]
+        if isinstance(arg, dict) and "$array" in arg
+    }
     for call in case["calls"]:
         function = namespace.get(call["fn"])
         if not callable(function):
-            return {"error": {"type": "missing", "message": f"your file does not define a function {call['fn']}()"}}
+            return {
+                "error": {
+                    "type": "missing",
+                    "message": f"your file does not define a function {call['fn']}()",
+                }
+            }
         args = [_argument(arg, inputs) for arg in call["args"]]
         try:
             result = function(*args)
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             return {"error": describe(error, filename), "call": call["fn"]}
         for arg, spec in zip(args, call["args"]):
-            if isinstance(spec, dict) and "$frame" in spec and not arg.equals(frames.make_frame(spec["$frame"])):
+            if (
+                isinstance(spec, dict)
+                and "$frame" in spec
+                and not arg.equals(frames.make_frame(spec["$frame"]))
+            ):
                 changed.append(f"the DataFrame passed to {call['fn']}()")
         names = call["outputs"]
         values = list(result) if len(names) > 1 and isinstance(result, (tuple, list)) else [result]
         if len(values) != len(names):
-            return {"error": {"type": "shape", "message":
-                              f"{call['fn']}() returned {len(values)} value(s); expected {len(names)}: {', '.join(names)}"}}
+            return {
+                "error": {
+                    "type": "shape",
+                    "message": f"{call['fn']}() returned {len(values)} value(s); expected {len(names)}: {', '.join(names)}",
+                }
+            }
         for name, value in zip(names, values):
             problem = _send_output(index, name, value, case["expect"].get(name, {}))
             if problem:
@@ -157,8 +186,12 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
                 # A later call takes it (running statistics, say): a copy, unless its shape is wrong
                 # (a broadcast of 10⁹ elements stays a view).
                 array = _asarray(value)
-                inputs[name] = array.copy() if list(array.shape) == case["expect"].get(name, {}).get("shape") else array
-    mutated = [name for name, array in untouched.items() if not np.array_equal(inputs[name], array, equal_nan=True)]
+                inputs[name] = (
+                    array.copy() if list(array.shape) == case["expect"].get(name, {}).get("shape") else array
+                )
+    mutated = [
+        name for name, array in untouched.items() if not np.array_equal(inputs[name], array, equal_nan=True)
+    ]
     return {"mutated": mutated + changed}
 
 
@@ -187,7 +220,7 @@ def _send_output(index: int, name: str, value: object, expect: dict) -> str | No
         return None
     try:
         array = _asarray(value)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return f"returned a {type(value).__name__}, not an array ({_cut(_safe_str(error))})"
     if array.dtype.hasobject or array.dtype.kind not in "biuf":
         return f"returned a {type(value).__name__} of dtype {array.dtype}, not numbers"
@@ -203,29 +236,46 @@ def _send_output(index: int, name: str, value: object, expect: dict) -> str | No
 def _safe_str(value: object) -> str:
     try:
         return str(value)
-    except Exception:  # noqa: BLE001 - a learner's __str__ may raise
+    except Exception:
         return f"<{type(value).__name__} that cannot be shown>"
 
 
 def _cut(text: str, limit: int = MESSAGE_CHARS) -> str:
     if len(text) <= limit:
         return text
-    head, tail = text[: limit * 2 // 3], text[-(limit // 3):]
+    head, tail = text[: limit * 2 // 3], text[-(limit // 3) :]
     return f"{head}\n… [{len(text) - len(head) - len(tail):,} characters cut] …\n{tail}"
 
 
 def describe(error: BaseException, filename: str) -> dict:
     """The exception as the learner needs it: their own file's frames only, never quizapp's."""
     if isinstance(error, SystemExit):
-        return {"type": "exit", "message": _cut(f"your code called sys.exit({error.code!r}); return a value instead")}
+        return {
+            "type": "exit",
+            "message": _cut(f"your code called sys.exit({error.code!r}); return a value instead"),
+        }
     if isinstance(error, SyntaxError) and error.filename == filename:
         where = f'File "{filename}", line {error.lineno}'
         text = (error.text or "").rstrip("\n")
         caret = " " * max((error.offset or 1) - 1, 0) + "^" if text else ""
-        return {"type": "syntax", "line": error.lineno,
-                "message": "\n".join(filter(None, [where, "    " + text if text else "", "    " + caret if caret else "",
-                                                   f"SyntaxError: {error.msg}"]))}
-    learner_frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == filename]
+        return {
+            "type": "syntax",
+            "line": error.lineno,
+            "message": "\n".join(
+                filter(
+                    None,
+                    [
+                        where,
+                        "    " + text if text else "",
+                        "    " + caret if caret else "",
+                        f"SyntaxError: {error.msg}",
+                    ],
+                )
+            ),
+        }
+    learner_frames = [
+        frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == filename
+    ]
     lines = []
     for frame in learner_frames[-20:]:
         lines.append(f'File "{filename}", line {frame.lineno}, in {frame.name}')
@@ -238,4 +288,8 @@ def describe(error: BaseException, filename: str) -> dict:
         detail = "out of memory (over this exercise's memory limit)"
     lines.append(f"{type(error).__name__}: {detail}" if detail else type(error).__name__)
     kind = "memory" if isinstance(error, MemoryError) else "exception"
-    return {"type": kind, "line": learner_frames[-1].lineno if learner_frames else None, "message": "\n".join(lines)}
+    return {
+        "type": kind,
+        "line": learner_frames[-1].lineno if learner_frames else None,
+        "message": "\n".join(lines),
+    }

@@ -31,7 +31,16 @@ CANCEL_S = 1.0
 READY_S = 60.0
 ROOT_PREFIX = "quizapp-sandbox-"
 
-UNSHARE_FLAGS = ("--user", "--map-root-user", "--net", "--pid", "--mount", "--fork", "--kill-child", "--mount-proc")
+UNSHARE_FLAGS = (
+    "--user",
+    "--map-root-user",
+    "--net",
+    "--pid",
+    "--mount",
+    "--fork",
+    "--kill-child",
+    "--mount-proc",
+)
 
 
 class SandboxError(RuntimeError):
@@ -63,7 +72,7 @@ def launch_prefix(all_namespaces: bool = True) -> tuple[tuple[str, ...], str]:
     if unshare is None:
         return (), "network: not isolated (no `unshare` command)"
     reason = ""
-    for flags in (UNSHARE_FLAGS, ("-rn",))[0 if all_namespaces else 1:]:
+    for flags in (UNSHARE_FLAGS, ("-rn",))[0 if all_namespaces else 1 :]:
         probe = subprocess.run([unshare, *flags, "true"], capture_output=True, text=True, check=False)
         if probe.returncode == 0:
             return (unshare, *flags), "network: none (own network namespace)"
@@ -72,9 +81,13 @@ def launch_prefix(all_namespaces: bool = True) -> tuple[tuple[str, ...], str]:
 
 
 def _host_environment() -> dict[str, str]:
-    keep = {name: os.environ[name] for name in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR") if name in os.environ}
+    keep = {
+        name: os.environ[name]
+        for name in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
+        if name in os.environ
+    }
     # One thread per BLAS: OpenBLAS starts its pool at import, and the checks are small.
-    threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    threads = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
     return {**keep, **threads, "PYTHONHASHSEED": "0"}
 
 
@@ -113,8 +126,13 @@ class SandboxHost:
         self._root = tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-")
         self._process = subprocess.Popen(
             [*prefix, sys.executable, "-I", "-m", "quizapp.exercises.sandbox.host", self._root],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
-            env=_host_environment(), start_new_session=True, cwd="/",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+            env=_host_environment(),
+            start_new_session=True,
+            cwd="/",
         )
         self._reader = wire.FrameReader(self._process.stdout.fileno(), max_header=4 * wire.MAX_HEADER_BYTES)
         self._ready = False
@@ -203,7 +221,9 @@ class SandboxHost:
             except (OSError, ValueError):
                 pass
             _close_streams(process)
-        return SandboxError(f"the checker host {what} (exit {code}): {error[-2000:] or 'no message'}", records)
+        return SandboxError(
+            f"the checker host {what} (exit {code}): {error[-2000:] or 'no message'}", records
+        )
 
     def _kill(self, *, keep_streams: bool = False) -> None:
         """The host's whole process group: `unshare` and the host, whose namespace then takes its checks."""
@@ -241,7 +261,7 @@ class SandboxHost:
 def _remove_stale_roots() -> None:
     """Work-dir folders of clients that were killed before they could remove them."""
     for folder in Path(tempfile.gettempdir()).glob(f"{ROOT_PREFIX}*-*"):
-        owner = folder.name[len(ROOT_PREFIX):].partition("-")[0]
+        owner = folder.name[len(ROOT_PREFIX) :].partition("-")[0]
         if owner.isdigit() and not _alive(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
 

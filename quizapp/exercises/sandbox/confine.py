@@ -128,8 +128,13 @@ def restrict_files(workdir: str, readable: list[str]) -> str | None:
     if abi < 1:
         return None
     create, add_rule, restrict = _SYS_LANDLOCK[_MACHINE]
-    handled_fs = (_FS_READ | _FS_WRITE_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
-                  | (_FS_IOCTL_DEV if abi >= 5 else 0))
+    handled_fs = (
+        _FS_READ
+        | _FS_WRITE_V1
+        | (_FS_REFER if abi >= 2 else 0)
+        | (_FS_TRUNCATE if abi >= 3 else 0)
+        | (_FS_IOCTL_DEV if abi >= 5 else 0)
+    )
     handled_net = _NET_TCP if abi >= 4 else 0
     scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL if abi >= 6 else 0
     if abi >= 6:
@@ -142,7 +147,9 @@ def restrict_files(workdir: str, readable: list[str]) -> str | None:
     if ruleset < 0:
         return None
     rules = [(workdir, handled_fs), (f"/proc/{os.getpid()}", _FS_READ)]
-    rules += [(device, _FS_READ_FILE | (_FS_WRITE_FILE if device == "/dev/null" else 0)) for device in DEVICES]
+    rules += [
+        (device, _FS_READ_FILE | (_FS_WRITE_FILE if device == "/dev/null" else 0)) for device in DEVICES
+    ]
     rules += [(root, _FS_READ) for root in readable]
     try:
         for path, access in rules:
@@ -151,7 +158,9 @@ def restrict_files(workdir: str, readable: list[str]) -> str | None:
             except OSError:
                 continue  # e.g. no /dev/random in a minimal container: one device fewer is no loss
             try:
-                rule = struct.pack("=Qi", access & handled_fs, fd)  # struct landlock_path_beneath_attr is packed
+                rule = struct.pack(
+                    "=Qi", access & handled_fs, fd
+                )  # struct landlock_path_beneath_attr is packed
                 if _libc.syscall(add_rule, ruleset, 1, ctypes.c_char_p(rule), 0) != 0:
                     return None
             finally:
@@ -161,9 +170,12 @@ def restrict_files(workdir: str, readable: list[str]) -> str | None:
             return None
     finally:
         os.close(ruleset)
-    return ("landlock: files read only from Python's folders, system folders and the work dir, written only in "
-            "the work dir; no terminals or other devices" + ("; TCP refused" if handled_net else "")
-            + ("; signals and abstract sockets cannot leave the check" if scoped else ""))
+    return (
+        "landlock: files read only from Python's folders, system folders and the work dir, written only in "
+        "the work dir; no terminals or other devices"
+        + ("; TCP refused" if handled_net else "")
+        + ("; signals and abstract sockets cannot leave the check" if scoped else "")
+    )
 
 
 # -- seccomp ---------------------------------------------------------------------------------------
@@ -171,25 +183,84 @@ def restrict_files(workdir: str, readable: list[str]) -> str | None:
 _SECCOMP_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _SYSCALLS = {
     # name: (x86_64, aarch64); None where the architecture has no such call
-    "clone": (56, 220), "clone3": (435, 435), "fork": (57, None), "vfork": (58, None),
-    "execve": (59, 221), "execveat": (322, 281), "socket": (41, 198),
-    "kill": (62, 129), "tkill": (200, 130), "tgkill": (234, 131),
-    "rt_sigqueueinfo": (129, 138), "rt_tgsigqueueinfo": (297, 240),
-    "pidfd_open": (434, 434), "pidfd_send_signal": (424, 424), "pidfd_getfd": (438, 438),
-    "ptrace": (101, 117), "process_vm_readv": (310, 270), "process_vm_writev": (311, 271),
-    "prctl": (157, 167), "unshare": (272, 97), "setns": (308, 268),
-    "mount": (165, 40), "umount2": (166, 39), "pivot_root": (155, 41), "chroot": (161, 51),
-    "open_tree": (428, 428), "move_mount": (429, 429), "fsopen": (430, 430), "fsconfig": (431, 431),
-    "fsmount": (432, 432), "fspick": (433, 433), "mount_setattr": (442, 442),
-    "io_uring_setup": (425, 425), "io_uring_enter": (426, 426), "io_uring_register": (427, 427),
-    "bpf": (321, 280), "perf_event_open": (298, 241), "userfaultfd": (323, 282),
-    "keyctl": (250, 219), "add_key": (248, 217), "request_key": (249, 218),
+    "clone": (56, 220),
+    "clone3": (435, 435),
+    "fork": (57, None),
+    "vfork": (58, None),
+    "execve": (59, 221),
+    "execveat": (322, 281),
+    "socket": (41, 198),
+    "kill": (62, 129),
+    "tkill": (200, 130),
+    "tgkill": (234, 131),
+    "rt_sigqueueinfo": (129, 138),
+    "rt_tgsigqueueinfo": (297, 240),
+    "pidfd_open": (434, 434),
+    "pidfd_send_signal": (424, 424),
+    "pidfd_getfd": (438, 438),
+    "ptrace": (101, 117),
+    "process_vm_readv": (310, 270),
+    "process_vm_writev": (311, 271),
+    "prctl": (157, 167),
+    "unshare": (272, 97),
+    "setns": (308, 268),
+    "mount": (165, 40),
+    "umount2": (166, 39),
+    "pivot_root": (155, 41),
+    "chroot": (161, 51),
+    "open_tree": (428, 428),
+    "move_mount": (429, 429),
+    "fsopen": (430, 430),
+    "fsconfig": (431, 431),
+    "fsmount": (432, 432),
+    "fspick": (433, 433),
+    "mount_setattr": (442, 442),
+    "io_uring_setup": (425, 425),
+    "io_uring_enter": (426, 426),
+    "io_uring_register": (427, 427),
+    "bpf": (321, 280),
+    "perf_event_open": (298, 241),
+    "userfaultfd": (323, 282),
+    "keyctl": (250, 219),
+    "add_key": (248, 217),
+    "request_key": (249, 218),
 }
-_DENIED = ("fork", "vfork", "execve", "execveat", "socket", "tkill", "pidfd_open", "pidfd_send_signal",
-           "pidfd_getfd", "ptrace", "process_vm_readv", "process_vm_writev", "unshare", "setns", "mount",
-           "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount",
-           "fspick", "mount_setattr", "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf",
-           "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key")
+_DENIED = (
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "socket",
+    "tkill",
+    "pidfd_open",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "open_tree",
+    "move_mount",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "keyctl",
+    "add_key",
+    "request_key",
+)
 _TO_SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 """Signals whose first argument is a process id: allowed only to this process (raise(), abort())."""
 _CLONE_THREAD = 0x00010000
@@ -259,5 +330,7 @@ def forbid_processes_and_sockets() -> str | None:
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.c_char_p(fprog), 0, 0) != 0:
         return None
-    return ("seccomp: no new processes, no exec, no sockets, no signals to other processes, no ptrace, "
-            "no mounts or namespaces")
+    return (
+        "seccomp: no new processes, no exec, no sockets, no signals to other processes, no ptrace, "
+        "no mounts or namespaces"
+    )

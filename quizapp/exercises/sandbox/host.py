@@ -67,10 +67,14 @@ def main() -> None:
 
 def _process_label() -> str:
     if os.getpid() == 1:
-        return ("processes: own PID namespace (your code sees and can signal no process outside its check); "
-                "whatever it leaves running is killed with the check")
-    return ("processes: no PID namespace on this machine (other processes exist beside the check; see seccomp "
-            "for signals); the check has its own session and is killed with it")
+        return (
+            "processes: own PID namespace (your code sees and can signal no process outside its check); "
+            "whatever it leaves running is killed with the check"
+        )
+    return (
+        "processes: no PID namespace on this machine (other processes exist beside the check; see seccomp "
+        "for signals); the check has its own session and is killed with it"
+    )
 
 
 class _Check:
@@ -214,12 +218,14 @@ class _Workspace:
 
     def describe(self) -> str:
         if self.in_memory:
-            return (f"work dir: its own in-memory filesystem, at most {WORK_DIR_MB} MiB written, "
-                    "gone when the check ends")
+            return (
+                f"work dir: its own in-memory filesystem, at most {WORK_DIR_MB} MiB written, "
+                "gone when the check ends"
+            )
         return f"work dir: on disk, at most {WORK_DIR_MB} MiB written (checked every 50 ms), removed after the check"
 
     @contextlib.contextmanager
-    def prepared(self, inputs: list, blobs: list[bytes]):  # noqa: ANN201
+    def prepared(self, inputs: list, blobs: list[bytes]):
         inputs_bytes = sum(len(blob) for blob in blobs)
         self.cap_bytes = inputs_bytes + (WORK_DIR_MB << 20)
         if self.in_memory:

@@ -33,13 +33,15 @@ def encode(header: dict, blobs: Sequence[bytes] = ()) -> bytes:
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 class FrameReader:
     """Frames from a file descriptor, without Python's buffering, so `select` tells the truth."""
 
-    def __init__(self, fd: int, *, max_header: int = MAX_HEADER_BYTES, blob_budget: int | None = None) -> None:
+    def __init__(
+        self, fd: int, *, max_header: int = MAX_HEADER_BYTES, blob_budget: int | None = None
+    ) -> None:
         self.fd = fd
         self.max_header = max_header
         self.blob_budget = blob_budget

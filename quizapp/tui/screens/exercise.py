@@ -14,12 +14,13 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import var
@@ -47,7 +48,7 @@ class CodeEditor(TextArea):
     """A TextArea that indents as a Python editor does: Enter keeps the indentation of the line
     above, and adds one level after a line ending in `:`."""
 
-    async def _on_key(self, event) -> None:  # noqa: ANN001
+    async def _on_key(self, event) -> None:
         if event.key != "enter" or self.read_only:
             await super()._on_key(event)
             return
@@ -72,7 +73,7 @@ class ExerciseScreen(Screen[None]):
         code: str
         verdict: Verdict
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run_check", "Check", id="check", priority=True),
         Binding("escape", "cancel_or_back", "Cancel / back", id="back", priority=True),
         Binding("ctrl+t", "next_hint", "Hint", id="hint", priority=True),
@@ -123,7 +124,9 @@ class ExerciseScreen(Screen[None]):
         notice = ""
         if status.ever_passed and status.is_due(self.app.clock()):
             kept = start_over(collection.home, self.exercise)
-            notice = "Due again: redo it from scratch." + (f" Your last file is kept as {kept.name}." if kept else "")
+            notice = "Due again: redo it from scratch." + (
+                f" Your last file is kept as {kept.name}." if kept else ""
+            )
         self.path = ensure_solution_file(collection.home, self.exercise)
         self._show_title(status)
         self.query_one("#exercise-prompt", Markdown).update(visible(to_unicode(self.exercise.spec.prompt)))
@@ -142,9 +145,12 @@ class ExerciseScreen(Screen[None]):
         if status is None:
             collection = self.app.collection
             status = ExerciseProgress(collection.db, collection.settings).status(self.exercise.id)
-        self.query_one("#exercise-title", Static).update(Text.assemble(
-            safe_text(self.exercise.spec.title, "bold"), safe_text(f"   {self.exercise.id} · {status.label(self.app.clock())}")
-        ))
+        self.query_one("#exercise-title", Static).update(
+            Text.assemble(
+                safe_text(self.exercise.spec.title, "bold"),
+                safe_text(f"   {self.exercise.id} · {status.label(self.app.clock())}"),
+            )
+        )
 
     # -- editing -----------------------------------------------------------------------------------
 
@@ -172,7 +178,9 @@ class ExerciseScreen(Screen[None]):
         self.action_save()
         command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not command:
-            self.notify("Set $EDITOR (e.g. export EDITOR=vim) to edit in your own editor.", severity="warning")
+            self.notify(
+                "Set $EDITOR (e.g. export EDITOR=vim) to edit in your own editor.", severity="warning"
+            )
             return
         with self.app.suspend():
             subprocess.run([*shlex.split(command), str(self.path)], check=False)
@@ -183,8 +191,12 @@ class ExerciseScreen(Screen[None]):
         self._save()
         kept = start_over(self.app.collection.home, self.exercise)
         self.query_one("#exercise-editor", TextArea).load_text(self.path.read_text(encoding="utf-8"))
-        self.notify(visible(f"Back to the starter. Your file is kept as {kept.name}.") if kept else "Back to the starter.",
-                    markup=False)
+        self.notify(
+            visible(f"Back to the starter. Your file is kept as {kept.name}.")
+            if kept
+            else "Back to the starter.",
+            markup=False,
+        )
 
     def action_show_solution(self) -> None:
         """The model solution, once the exercise has been passed (no spoilers before)."""
@@ -200,8 +212,12 @@ class ExerciseScreen(Screen[None]):
             self.notify("This exercise has no model solution.")
             return
         code = self.exercise.solution_path.read_text(encoding="utf-8")
-        widget.update(Group(Text("Model solution (ctrl+o hides it; F2 or alt+↑/↓ scrolls)", style="bold"),
-                            code_block(code)))
+        widget.update(
+            Group(
+                Text("Model solution (ctrl+o hides it; F2 or alt+↑/↓ scrolls)", style="bold"),
+                code_block(code),
+            )
+        )
         widget.scroll_visible()
 
     # -- moving around -----------------------------------------------------------------------------
@@ -292,10 +308,16 @@ class ExerciseScreen(Screen[None]):
                 mark = Text("·", style="dim")
             else:
                 mark = Text("✓", style="green") if case.passed else Text("✗", style="red")
-            table.add_row(mark, safe_text(case.name), safe_text(first_line(visible(case.message))),
-                          safe_text(format_params(case.params)), key=case.name)
-        failing = next((row for row, case in enumerate(verdict.cases)
-                        if not case.passed and case.message != NOT_RUN), 0)
+            table.add_row(
+                mark,
+                safe_text(case.name),
+                safe_text(first_line(visible(case.message))),
+                safe_text(format_params(case.params)),
+                key=case.name,
+            )
+        failing = next(
+            (row for row, case in enumerate(verdict.cases) if not case.passed and case.message != NOT_RUN), 0
+        )
         if table.row_count:
             table.move_cursor(row=failing, animate=False)
         self._show_detail(failing)
@@ -319,11 +341,16 @@ class ExerciseScreen(Screen[None]):
             mark = "✓" if case.passed else "✗"
             parts.append(f"{mark} {case.name}  {format_params(case.params)}\n{case.message}")
         if verdict.error:
-            parts.append(verdict.error if not verdict.nothing_ran else
-                         f"{verdict.error}\n\nNone of the {len(verdict.cases)} cases ran: fix this first.")
+            parts.append(
+                verdict.error
+                if not verdict.nothing_ran
+                else f"{verdict.error}\n\nNone of the {len(verdict.cases)} cases ran: fix this first."
+            )
         if verdict.output.strip():
             # visible() first: splitlines() would break at a \r, a form feed or U+2028 and hide them
-            parts.append("Your code printed:\n" + "\n".join(visible(verdict.output).rstrip().splitlines()[-10:]))
+            parts.append(
+                "Your code printed:\n" + "\n".join(visible(verdict.output).rstrip().splitlines()[-10:])
+            )
         if verdict.isolation:
             parts.append("Sandbox: " + "; ".join(verdict.isolation))
         widget.update(safe_text("\n\n".join(parts)))

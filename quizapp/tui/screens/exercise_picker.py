@@ -6,9 +6,11 @@ command line works here, and one the CLI would call ambiguous shows its matches 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -29,8 +31,10 @@ class ExercisePicker(ModalScreen[str | None]):
                                 border: round $accent; background: $surface; padding: 0 1; }
     ExercisePicker OptionList { height: auto; max-height: 16; }
     """
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel", id="cancel"),
-                Binding("down", "focus_list", "Matches", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_none", "Cancel", id="cancel"),
+        Binding("down", "focus_list", "Matches", show=False),
+    ]
 
     def __init__(self, exercises: list[LoadedExercise], name: str = "") -> None:
         super().__init__()
@@ -60,8 +64,12 @@ class ExercisePicker(ModalScreen[str | None]):
     def _show(self, name: str) -> None:
         options = self.query_one("#picker-matches", OptionList)
         options.clear_options()
-        options.add_options([Option(safe_text(f"{exercise.id}  ·  {exercise.spec.title}"), id=exercise.id)
-                             for exercise in self.candidates(name)])
+        options.add_options(
+            [
+                Option(safe_text(f"{exercise.id}  ·  {exercise.spec.title}"), id=exercise.id)
+                for exercise in self.candidates(name)
+            ]
+        )
         if options.option_count:
             options.highlighted = 0
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class HomeScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "study_selected", "Study deck", id="study-deck"),
         Binding("a", "study_all", "Study all", id="study-all"),
         Binding("e", "exercises", "Exercises", id="exercises"),
@@ -96,7 +96,11 @@ class HomeScreen(Screen[None]):
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         count = len(self.catalog.exercises)
-        text = f"{count} exercises · {due} due to redo · e to go there, Enter to open" if count else "No exercises."
+        text = (
+            f"{count} exercises · {due} due to redo · e to go there, Enter to open"
+            if count
+            else "No exercises."
+        )
         if self.catalog.problems:
             text += f" · ⚠ {len(self.catalog.problems)} problem(s) in exercise files: `quizapp validate`"
         self.query_one("#exercise-totals", Static).update(text)
@@ -115,17 +119,22 @@ class HomeScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         for row in rows:
-            table.add_row(safe_text(row["title"]), row["new"], row["learning"], row["due"], row["total"], key=row["id"])
+            table.add_row(
+                safe_text(row["title"]), row["new"], row["learning"], row["due"], row["total"], key=row["id"]
+            )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         # Each deck shows what it could give today; the daily limits hold over all decks together.
         settings = app.collection.settings
         today = answered_today(app.collection.db, settings, app.clock())
-        due = min(sum(r["due"] for r in rows), today.reviews_left(settings)) + sum(r["learning"] for r in rows)
+        due = min(sum(r["due"] for r in rows), today.reviews_left(settings)) + sum(
+            r["learning"] for r in rows
+        )
         new = min(sum(r["new"] for r in rows), today.new_left(settings))
         self.query_one("#totals", Static).update(
             f"{len(rows)} decks · {due} to review · {new} new today · Enter studies the highlighted deck"
-            if rows else "No decks yet: add YAML decks with --content DIR (see README)."
+            if rows
+            else "No decks yet: add YAML decks with --content DIR (see README)."
         )
         self._show_problems()
 
@@ -137,8 +146,10 @@ class HomeScreen(Screen[None]):
             widget.display = False
             return
         widget.display = True
-        lines = [f"⚠ {len(report.skipped_files)} deck file(s) skipped (their cards keep their last good "
-                 f"version); fix and press r, or run `quizapp validate`:"]
+        lines = [
+            f"⚠ {len(report.skipped_files)} deck file(s) skipped (their cards keep their last good "
+            f"version); fix and press r, or run `quizapp validate`:"
+        ]
         lines += [f"  {p}" for p in report.problems[:5]]
         if len(report.problems) > 5:
             lines.append(f"  … and {len(report.problems) - 5} more")

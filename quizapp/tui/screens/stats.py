@@ -4,11 +4,12 @@ cards and exercises. Figures are computed in a worker thread (pandas loads there
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -25,7 +26,7 @@ WEEKDAYS = ["Mon", "", "Wed", "", "Fri", "", "Sun"]
 
 
 class StatsScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="back"),
         Binding("h", "study_hardest", "Study hardest", id="hardest"),
         Binding("r", "refresh_stats", "Refresh", id="refresh"),
@@ -93,7 +94,9 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-heatmap", Static).update(_heatmap(figures["activity"]["per_day"]))
         self._plot_forecast(figures["forecast"])
         self._plot_retention(figures["retention"])
-        self._plot_histogram("#interval-plot", figures["distributions"]["interval_days"], "Review intervals (cards)")
+        self._plot_histogram(
+            "#interval-plot", figures["distributions"]["interval_days"], "Review intervals (cards)"
+        )
         self._plot_histogram("#difficulty-plot", figures["distributions"]["difficulty"], "Difficulty (cards)")
         self._fill_states(figures["states"])
         self._fill_decks(figures["retention"])
@@ -115,7 +118,10 @@ class StatsScreen(Screen[None]):
         plt = plot.plt
         plt.clear_figure()
         weeks = [entry["week_start"][5:] for entry in retention["by_week"]]
-        values = [entry["retention"] * 100 if entry["retention"] is not None else None for entry in retention["by_week"]]
+        values = [
+            entry["retention"] * 100 if entry["retention"] is not None else None
+            for entry in retention["by_week"]
+        ]
         known = [(i, v) for i, v in enumerate(values, 1) if v is not None]
         if known:
             plt.plot([i for i, _ in known], [v for _, v in known], marker="dot", label="true retention")
@@ -152,22 +158,43 @@ class StatsScreen(Screen[None]):
         table.clear(columns=True)
         table.add_columns("Card", "Deck", "Lapses", "Reviews", "Difficulty", "", "Asks")
         for card in hardest["cards"]:
-            table.add_row(safe_text(card["card_id"]), safe_text(card["deck"]), card["lapses"], card["reps"],
-                          card["difficulty"], "leech" if card["leech"] else "", safe_text(card["prompt"]),
-                          key=card["card_id"])
+            table.add_row(
+                safe_text(card["card_id"]),
+                safe_text(card["deck"]),
+                card["lapses"],
+                card["reps"],
+                card["difficulty"],
+                "leech" if card["leech"] else "",
+                safe_text(card["prompt"]),
+                key=card["card_id"],
+            )
 
     def _fill_exercises(self, exercises: dict) -> None:
         table = self.query_one("#exercises-table", DataTable)
         table.clear(columns=True)
-        table.add_columns("Exercise", "Attempts", "Passed", "Pass rate", "Attempts to first pass", "Minutes to first pass")
+        table.add_columns(
+            "Exercise", "Attempts", "Passed", "Pass rate", "Attempts to first pass", "Minutes to first pass"
+        )
         for row in exercises["per_exercise"]:
-            table.add_row(safe_text(row["exercise"]), row["attempts"], row["passed"], _percent(row["pass_rate"]),
-                          _or_dash(row["attempts_to_first_pass"]), _or_dash(row["minutes_to_first_pass"]))
+            table.add_row(
+                safe_text(row["exercise"]),
+                row["attempts"],
+                row["passed"],
+                _percent(row["pass_rate"]),
+                _or_dash(row["attempts_to_first_pass"]),
+                _or_dash(row["minutes_to_first_pass"]),
+            )
         failing = exercises["failing_cases"]
-        self.query_one("#failing-cases", Static).update(safe_text(
-            "Cases that fail most: " + ", ".join(f"{f['exercise']} · {f['case']} ({f['failures']}×)" for f in failing)
-            if failing else ("No exercise attempts yet: `e` on the home screen." if not exercises["attempts"] else "")
-        ))
+        self.query_one("#failing-cases", Static).update(
+            safe_text(
+                "Cases that fail most: "
+                + ", ".join(f"{f['exercise']} · {f['case']} ({f['failures']}×)" for f in failing)
+                if failing
+                else (
+                    "No exercise attempts yet: `e` on the home screen." if not exercises["attempts"] else ""
+                )
+            )
+        )
 
     def action_study_hardest(self) -> None:
         cards = self.figures["hardest"]["cards"] if self.figures else []
@@ -191,10 +218,14 @@ def _summary(figures: dict) -> Text:
         )
     streak = activity["streak_days"]
     return Text.assemble(
-        ("Today ", "bold"), f"{activity['reviews_today']} reviews, {activity['minutes_today']:g} min  ·  ",
-        ("streak ", "bold"), f"{streak} day{'s' if streak != 1 else ''}  ·  ",
-        ("total ", "bold"), f"{activity['total_reviews']} reviews, {activity['total_hours']:g} h  ·  ",
-        ("true retention ", "bold"), f"{_percent(retention['overall'])} (desired {retention['desired']:.0%})",
+        ("Today ", "bold"),
+        f"{activity['reviews_today']} reviews, {activity['minutes_today']:g} min  ·  ",
+        ("streak ", "bold"),
+        f"{streak} day{'s' if streak != 1 else ''}  ·  ",
+        ("total ", "bold"),
+        f"{activity['total_reviews']} reviews, {activity['total_hours']:g} h  ·  ",
+        ("true retention ", "bold"),
+        f"{_percent(retention['overall'])} (desired {retention['desired']:.0%})",
     )
 
 
@@ -202,12 +233,15 @@ def _parameters(parameters: dict) -> Text:
     """Which FSRS parameters schedule the cards and the exercises, and when they were fitted."""
     cards, exercises = parameters["cards"], parameters["exercises"]
     if cards["source"] == "defaults":
-        text = Text.assemble(("Scheduler ", "bold"), "FSRS default parameters (`quizapp optimize` fits them to "
-                             "your own log once it is long enough)")
+        text = Text.assemble(
+            ("Scheduler ", "bold"),
+            "FSRS default parameters (`quizapp optimize` fits them to your own log once it is long enough)",
+        )
     else:
         before, after = cards["before"], cards["after"]
         text = Text.assemble(
-            ("Scheduler ", "bold"), f"FSRS parameters fitted to your log on {cards['fitted_at'][:10]} "
+            ("Scheduler ", "bold"),
+            f"FSRS parameters fitted to your log on {cards['fitted_at'][:10]} "
             f"({cards['reviews']:,} reviews; log loss {before['log_loss']:.4f} → {after['log_loss']:.4f}, "
             f"RMSE {before['rmse_bins']:.4f} → {after['rmse_bins']:.4f})",
         )

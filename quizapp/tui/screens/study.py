@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 import time
 from datetime import timedelta
+from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.screen import Screen
@@ -43,7 +44,7 @@ def format_interval(interval: timedelta) -> str:
 
 
 class StudyScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "Show answer", id="reveal"),
         Binding("enter", "accept", "Suggested grade", id="accept", show=False),
         Binding("1", "number(1)", "Again", id="rate-again", show=False),
@@ -138,8 +139,11 @@ class StudyScreen(Screen[None]):
         elif card.kind == "type":
             body = [rich_text(data["question"])]
         elif card.kind == "bug":
-            body = [rich_text(data["question"]), code_block(data["code"], data["lang"]),
-                    Text("Think it through, then press space.", style="dim")]
+            body = [
+                rich_text(data["question"]),
+                code_block(data["code"], data["lang"]),
+                Text("Think it through, then press space.", style="dim"),
+            ]
         else:  # output
             body = [Text("What does this print?", style="bold"), code_block(data["code"], data["lang"])]
         return Group(header, Text(""), *body)
@@ -148,7 +152,12 @@ class StudyScreen(Screen[None]):
         data = card.data
         parts: list = []
         if self.correct is not None:
-            parts.append(Text("✓ Correct" if self.correct else "✗ Not quite", style="bold green" if self.correct else "bold red"))
+            parts.append(
+                Text(
+                    "✓ Correct" if self.correct else "✗ Not quite",
+                    style="bold green" if self.correct else "bold red",
+                )
+            )
         if card.kind in ("basic", "reverse"):
             parts.append(rich_text(data["back"]))
         elif card.kind == "cloze":
@@ -190,7 +199,9 @@ class StudyScreen(Screen[None]):
         if self.study_filter.cram:
             return "Hardest cards"
         if self.study_filter.deck:
-            row = self.app.collection.db.execute("select title from decks where id = ?", [self.study_filter.deck]).fetchone()
+            row = self.app.collection.db.execute(
+                "select title from decks where id = ?", [self.study_filter.deck]
+            ).fetchone()
             return row[0] if row else self.study_filter.deck
         return f"#{self.study_filter.tag}" if self.study_filter.tag else "All decks"
 
@@ -198,21 +209,35 @@ class StudyScreen(Screen[None]):
         counts = self.session.counts(self.app.clock())
         scope = self._scope()
         progress = Text.assemble(
-            (visible(scope), "bold"), "   ",
-            ("New ", "dim"), (str(counts.new), "bold blue"), ("  Learning ", "dim"),
-            (str(counts.learning), "bold red"), ("  Review ", "dim"), (str(counts.review), "bold green"),
-            ("   left today ", "dim"), str(counts.total), ("  · done ", "dim"), str(self.session.tally.done),
+            (visible(scope), "bold"),
+            "   ",
+            ("New ", "dim"),
+            (str(counts.new), "bold blue"),
+            ("  Learning ", "dim"),
+            (str(counts.learning), "bold red"),
+            ("  Review ", "dim"),
+            (str(counts.review), "bold green"),
+            ("   left today ", "dim"),
+            str(counts.total),
+            ("  · done ", "dim"),
+            str(self.session.tally.done),
         )
         self.query_one("#progress", Static).update(progress)
 
     def _summary(self) -> Group:
         tally = self.session.tally
         now = self.app.clock()
-        lines = [Text("Session complete 🎉" if tally.done else "Nothing is due here right now.", style="bold")]
+        lines = [
+            Text("Session complete 🎉" if tally.done else "Nothing is due here right now.", style="bold")
+        ]
         if tally.done:
             minutes = tally.seconds / 60
-            lines.append(Text(f"{tally.done} answers in {minutes:.1f} min — " + " · ".join(
-                f"{GRADE_NAMES[r]} {n}" for r, n in tally.ratings.items())))
+            lines.append(
+                Text(
+                    f"{tally.done} answers in {minutes:.1f} min — "
+                    + " · ".join(f"{GRADE_NAMES[r]} {n}" for r, n in tally.ratings.items())
+                )
+            )
         if not tally.done:
             lines += [Text(reason) for reason in self.session.held_back(now)]
         upcoming = self.session.next_due_after_session(now)
@@ -269,7 +294,9 @@ class StudyScreen(Screen[None]):
         if self.card.kind == "type":
             self.correct = answers.matches(value, data["answers"], case_sensitive=data["case_sensitive"])
         else:
-            self.correct = answers.normalise(value) == answers.normalise(data["output"]) and bool(value.strip())
+            self.correct = answers.normalise(value) == answers.normalise(data["output"]) and bool(
+                value.strip()
+            )
         self._reveal()
 
     @on(Input.Submitted, "#typed")
@@ -300,8 +327,13 @@ class StudyScreen(Screen[None]):
     def grade(self, rating: int) -> None:
         duration_ms = int((time.monotonic() - self.shown_at) * 1000)
         if self.session.rate(self.card.id, rating, self.app.clock(), duration_ms=min(duration_ms, 600_000)):
-            self.notify(f"Leech: forgotten {self.card.lapses + 1} times, so it is suspended. Rewrite it, then "
-                        "`quizapp unsuspend` brings it back.", severity="warning", timeout=8, markup=False)
+            self.notify(
+                f"Leech: forgotten {self.card.lapses + 1} times, so it is suspended. Rewrite it, then "
+                "`quizapp unsuspend` brings it back.",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
         self.show_next()
 
     def action_undo(self) -> None:

@@ -12,7 +12,7 @@ def adam_steps(w, grads, lr, betas, eps, weight_decay, decoupled):
         g = g + weight_decay * w
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
-        m_hat = m / (1 - beta1 ** t)
-        v_hat = v / (1 - beta2 ** t)
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
         w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
     return w.astype(grads.dtype)

@@ -8,11 +8,11 @@ def adam_steps(w, grads, lr, betas, eps, weight_decay, decoupled):
     w = w.copy()
     m = np.zeros_like(w)
     v = np.zeros_like(w)
-    for t, g in enumerate(grads, start=1):
+    for _t, g in enumerate(grads, start=1):
         if decoupled:
-            w = w * (1 - lr * weight_decay)       # AdamW: decay the weights, not the gradient
+            w = w * (1 - lr * weight_decay)  # AdamW: decay the weights, not the gradient
         else:
-            g = g + weight_decay * w              # Adam: L2 through the gradient
+            g = g + weight_decay * w  # Adam: L2 through the gradient
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
         m_hat = m

@@ -7,7 +7,9 @@ def avgpool2d_forward(x, kernel_size, stride):
     out = np.empty((n, c, (h - kh) // stride + 1, (w - kw) // stride + 1), dtype=x.dtype)
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
-            out[:, :, i, j] = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw].mean(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw].mean(
+                axis=(2, 3)
+            )
     return out
 
 
@@ -16,5 +18,7 @@ def avgpool2d_backward(dout, x, kernel_size, stride):
     dx = np.zeros_like(x)
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
-            dx[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] = dout[:, :, i, j][:, :, None, None] / (kh * kw)
+            dx[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw] = dout[:, :, i, j][
+                :, :, None, None
+            ] / (kh * kw)
     return dx

@@ -15,6 +15,13 @@ def batchnorm_backward(dout, x, gamma, eps):
     dbeta = dout.sum(axis=axes)
     dgamma = (dout * x_hat).sum(axis=axes)
     dx_hat = dout * gamma.reshape(shape)
-    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=axes, keepdims=True)
-                        - x_hat * (dx_hat * x_hat).sum(axis=axes, keepdims=True))
+    dx = (
+        inv_std
+        / m
+        * (
+            m * dx_hat
+            - dx_hat.sum(axis=axes, keepdims=True)
+            - x_hat * (dx_hat * x_hat).sum(axis=axes, keepdims=True)
+        )
+    )
     return dx.astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)

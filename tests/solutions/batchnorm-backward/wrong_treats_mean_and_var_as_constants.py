@@ -4,10 +4,10 @@ import numpy as np
 
 
 def batchnorm_backward(dout, x, gamma, eps):
-    axes = (0,) + tuple(range(2, x.ndim))
+    axes = (0, *tuple(range(2, x.ndim)))
     shape = [1] * x.ndim
     shape[1] = x.shape[1]
-    m = x.size // x.shape[1]
+    x.size // x.shape[1]
     mean = x.mean(axis=axes, keepdims=True)
     var = x.var(axis=axes, keepdims=True)  # biased: the batch's own variance normalises
     inv_std = 1.0 / np.sqrt(var + eps)

@@ -4,7 +4,7 @@ import numpy as np
 
 
 def batchnorm_backward(dout, x, gamma, eps):
-    axes = (0,) + tuple(range(2, x.ndim))
+    axes = (0, *tuple(range(2, x.ndim)))
     shape = [1] * x.ndim
     shape[1] = x.shape[1]
     m = x.size // x.shape[1]
@@ -15,6 +15,13 @@ def batchnorm_backward(dout, x, gamma, eps):
     dbeta = dout.sum(axis=axes)
     dgamma = (dout * x_hat).sum(axis=axes)
     dx_hat = dout * gamma.reshape(shape)
-    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=axes, keepdims=True)
-                        - x_hat * (dx_hat * x_hat).sum(axis=axes, keepdims=True))
+    dx = (
+        inv_std
+        / m
+        * (
+            m * dx_hat
+            - dx_hat.sum(axis=axes, keepdims=True)
+            - x_hat * (dx_hat * x_hat).sum(axis=axes, keepdims=True)
+        )
+    )
     return dx.astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)

@@ -2,12 +2,12 @@ import numpy as np
 
 
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum, eps):
-    axes = (0,) + tuple(range(2, x.ndim))
+    axes = (0, *tuple(range(2, x.ndim)))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training:
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)
-        m = x.size // x.shape[1]
+        x.size // x.shape[1]
         new_mean = (1 - momentum) * running_mean + momentum * mean
         new_var = (1 - momentum) * running_var + momentum * var
     else:

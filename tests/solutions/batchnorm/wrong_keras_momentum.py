@@ -2,7 +2,7 @@ import numpy as np
 
 
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum, eps):
-    axes = (0,) + tuple(range(2, x.ndim))
+    axes = (0, *tuple(range(2, x.ndim)))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training:
         mean = x.mean(axis=axes)

@@ -4,12 +4,12 @@ import numpy as np
 
 
 def centernet_decode(heat, wh, offset, k):
-    n, c, h, w = heat.shape
+    n, _c, h, w = heat.shape
     padded = np.pad(heat, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
     hmax = np.full_like(heat, -np.inf)
     for dy in range(3):
         for dx in range(3):
-            hmax = np.maximum(hmax, padded[:, :, dy:dy + h, dx:dx + w])
+            hmax = np.maximum(hmax, padded[:, :, dy : dy + h, dx : dx + w])
     peaks = np.where(hmax == heat, heat, 0).reshape(n, -1)
     order = np.argsort(-peaks, axis=1, kind="stable")[:, :k]
     scores = np.take_along_axis(peaks, order, axis=1)

@@ -4,13 +4,13 @@ import numpy as np
 
 
 def centernet_decode(heat, wh, offset, k):
-    n, c, h, w = heat.shape
+    n, _c, h, w = heat.shape
     padded = np.pad(heat, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
     others = np.full_like(heat, -np.inf)
     for dy in range(3):
         for dx in range(3):
             if (dy, dx) != (1, 1):
-                others = np.maximum(others, padded[:, :, dy:dy + h, dx:dx + w])
+                others = np.maximum(others, padded[:, :, dy : dy + h, dx : dx + w])
     peaks = np.where(heat > others, heat, 0).reshape(n, -1)
     order = np.argsort(-peaks, axis=1, kind="stable")[:, :k]
     scores = np.take_along_axis(peaks, order, axis=1)

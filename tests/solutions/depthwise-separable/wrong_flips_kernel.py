@@ -10,6 +10,6 @@ def depthwise_separable(x, w_dw, w_pw, stride, padding):
     depthwise = np.zeros((n, c, h_out, w_out), dtype=x.dtype)
     for i in range(h_out):
         for j in range(w_out):
-            window = xp[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+            window = xp[:, :, i * stride : i * stride + k, j * stride : j * stride + k]
             depthwise[:, :, i, j] = (window * w_dw[None, :, 0, ::-1, ::-1]).sum(axis=(2, 3))
     return np.einsum("nchw,fc->nfhw", depthwise, w_pw[:, :, 0, 0])

@@ -5,7 +5,7 @@ def numerical_derivative(f, x, eps=1e-8):
 
 def solve(f, x0, lr=0.01, num_iters=10000):
     x = x0
-    for i in range(num_iters):
+    for _i in range(num_iters):
         dx = numerical_derivative(f, x)
         grad = f(x) * dx
         x = x - 0.01 * grad

@@ -8,7 +8,9 @@ def maxpool2d_forward(x, kernel_size, stride):
     out = np.zeros((n, c, h_out, w_out))  # float64 whatever x is
     for i in range(h_out):
         for j in range(w_out):
-            out[:, :, i, j] = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw].max(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw].max(
+                axis=(2, 3)
+            )
     return out
 
 
@@ -18,7 +20,7 @@ def maxpool2d_backward(dout, x, kernel_size, stride):
     dx = np.zeros_like(x)
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
-            window = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw].reshape(n, c, -1)
+            window = x[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw].reshape(n, c, -1)
             rows, cols = np.divmod(window.argmax(axis=2), kw)
             for b in range(n):
                 for ch in range(c):

@@ -10,7 +10,7 @@ def dilate(x, k):
     out = np.full(x.shape, -np.inf, dtype=x.dtype)
     for dy in range(k):
         for dx in range(k):
-            out = np.maximum(out, padded[:, :, dy:dy + h, dx:dx + w])
+            out = np.maximum(out, padded[:, :, dy : dy + h, dx : dx + w])
     return out
 
 

@@ -6,7 +6,10 @@ def _iou(box, others):
     bottom_right = np.minimum(box[2:], others[:, 2:])
     wh = np.clip(bottom_right - top_left, 0, None)
     inter = wh[:, 0] * wh[:, 1]
-    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+
+    def area(b):
+        return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+
     return inter / (area(box) + area(others) - inter)
 
 

@@ -12,8 +12,8 @@ def rnn_backward(dout, x, h0, W_ih, W_hh, b_ih, b_hh):
     db_ih, db_hh = np.zeros_like(b_ih), np.zeros_like(b_hh)
     dh_next = np.zeros_like(h0)
     for t in reversed(range(len(x))):
-        dh = dout[t]                    # from the output at t and from step t + 1
-        da = dh * (1 - states[t + 1] ** 2)        # through tanh
+        dh = dout[t]  # from the output at t and from step t + 1
+        da = dh * (1 - states[t + 1] ** 2)  # through tanh
         dx[t] = da @ W_ih
         dW_ih += da.T @ x[t]
         dW_hh += da.T @ states[t]

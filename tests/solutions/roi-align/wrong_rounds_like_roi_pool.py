@@ -18,8 +18,12 @@ def bilinear(fmap, y, x):
     else:
         x1 = x0 + 1
     ly, lx = y - y0, x - x0
-    return ((1 - ly) * (1 - lx) * fmap[:, y0, x0] + (1 - ly) * lx * fmap[:, y0, x1]
-            + ly * (1 - lx) * fmap[:, y1, x0] + ly * lx * fmap[:, y1, x1])
+    return (
+        (1 - ly) * (1 - lx) * fmap[:, y0, x0]
+        + (1 - ly) * lx * fmap[:, y0, x1]
+        + ly * (1 - lx) * fmap[:, y1, x0]
+        + ly * lx * fmap[:, y1, x1]
+    )
 
 
 def roi_align(features, rois, output_size, spatial_scale, sampling_ratio, aligned):

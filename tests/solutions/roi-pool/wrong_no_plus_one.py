@@ -10,7 +10,7 @@ def _c_round(v):
 
 
 def roi_pool(features, rois, output_size, spatial_scale):
-    n, c, height, width = features.shape
+    _n, c, height, width = features.shape
     out_h, out_w = output_size
     out = np.zeros((len(rois), c, out_h, out_w), dtype=features.dtype)
     scale = features.dtype.type(spatial_scale)

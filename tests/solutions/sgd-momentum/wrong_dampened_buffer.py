@@ -1,6 +1,5 @@
 # fails: momentum
 # An exponential average, (1 − μ)·g: not PyTorch's momentum.
-import numpy as np
 
 
 def sgd_steps(w, grads, lr, momentum, weight_decay, nesterov):
@@ -9,7 +8,9 @@ def sgd_steps(w, grads, lr, momentum, weight_decay, nesterov):
     for g in grads:
         g = g + weight_decay * w
         if momentum:
-            buf = (1 - momentum) * g if buf is None else momentum * buf + (1 - momentum) * g   # the first step starts at g
+            buf = (
+                (1 - momentum) * g if buf is None else momentum * buf + (1 - momentum) * g
+            )  # the first step starts at g
             g = g + momentum * buf if nesterov else buf
         w = w - lr * g
     return w

@@ -1,6 +1,5 @@
 # fails: weight-decay
 # Weight decay added to the step, past the buffer.
-import numpy as np
 
 
 def sgd_steps(w, grads, lr, momentum, weight_decay, nesterov):
@@ -8,7 +7,7 @@ def sgd_steps(w, grads, lr, momentum, weight_decay, nesterov):
     buf = None
     for g in grads:
         if momentum:
-            buf = g.copy() if buf is None else momentum * buf + g   # the first step starts at g
+            buf = g.copy() if buf is None else momentum * buf + g  # the first step starts at g
             g = g + momentum * buf if nesterov else buf
         w = w - lr * (g + weight_decay * w)
     return w

@@ -1,6 +1,5 @@
 # fails: nesterov
 # Classical momentum whatever `nesterov` says.
-import numpy as np
 
 
 def sgd_steps(w, grads, lr, momentum, weight_decay, nesterov):
@@ -9,7 +8,7 @@ def sgd_steps(w, grads, lr, momentum, weight_decay, nesterov):
     for g in grads:
         g = g + weight_decay * w
         if momentum:
-            buf = g.copy() if buf is None else momentum * buf + g   # the first step starts at g
+            buf = g.copy() if buf is None else momentum * buf + g  # the first step starts at g
             g = buf
         w = w - lr * g
     return w

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,9 @@ from quizapp.core.sync import SyncReport, sync_content
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from quizapp.exercises.catalog import Catalog
+    from quizapp.exercises.progress import ExerciseProgress
 
 
 @dataclass
@@ -44,19 +48,43 @@ class Collection:
             db = open_db(db_path)
         except sqlite3.DatabaseError as error:  # not a database, or one SQLite cannot read
             raise StorageProblem(describe(error, db_path)) from None
-        report = sync_content(db, [d for d in content_dirs if d.exists()])
+        report = sync_content(db, [folder for folder in content_dirs if folder.exists()])
         collection = cls(home, settings, db, content_dirs, report)
         collection._back_up_if_due()
         return collection
+
+    @property
+    def present_content_dirs(self) -> list[Path]:
+        """The content folders that exist now (a `--content` folder may vanish while the app runs)."""
+        return [folder for folder in self.content_dirs if folder.exists()]
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The exercises of every content folder, read once per opened collection."""
+        from quizapp.exercises.catalog import load_catalog
+
+        return load_catalog(self.present_content_dirs)
+
+    @cached_property
+    def exercise_progress(self) -> ExerciseProgress:
+        """Attempts, verdicts and the exercises' review schedule, on this collection's database."""
+        from quizapp.exercises.progress import ExerciseProgress
+
+        return ExerciseProgress(self.db, self.settings)
 
     def _back_up_if_due(self) -> None:
         """Start the periodic backup in a thread: at 1M reviews it takes 0.4 s, off the start-up path."""
         interval = self.settings.backup_interval_minutes
         db_path = locations.db_path(self.home)
-        if not interval or not backup.backup_due(self.home, timedelta(minutes=interval)) or not backup.has_reviews(db_path):
+        if (
+            not interval
+            or not backup.backup_due(self.home, timedelta(minutes=interval))
+            or not backup.has_reviews(db_path)
+        ):
             return
-        retention = backup.Retention(self.settings.backups_daily, self.settings.backups_weekly,
-                                     self.settings.backups_monthly)
+        retention = backup.Retention(
+            self.settings.backups_daily, self.settings.backups_weekly, self.settings.backups_monthly
+        )
 
         def run() -> None:
             try:

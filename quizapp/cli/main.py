@@ -32,16 +32,23 @@ class StorageFailure(click.ClickException):
         return visible(self.message)
 
 
-def _content_option(function):  # noqa: ANN001, ANN202
+def _content_option(function):
     return click.option(
-        "--content", "content", multiple=True, type=click.Path(path_type=Path),
+        "--content",
+        "content",
+        multiple=True,
+        type=click.Path(path_type=Path),
         help="An extra folder of deck files (repeatable), on top of the built-in decks.",
     )(function)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="QUIZAPP_HOME",
-              help="Where the database and workspace live (env QUIZAPP_HOME; default: the user data dir).")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="QUIZAPP_HOME",
+    help="Where the database and workspace live (env QUIZAPP_HOME; default: the user data dir).",
+)
 @_content_option
 @click.version_option(__version__, prog_name="quizapp")
 @click.pass_context
@@ -65,12 +72,11 @@ def _content_dirs(ctx: click.Context, extra: tuple[Path, ...] = ()) -> list[Path
     return folders
 
 
-def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()):  # noqa: ANN202
+def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()):
     from quizapp import locations
+    from quizapp.application.collection import Collection
     from quizapp.config import ConfigError
-    from quizapp.core.collection import Collection
     from quizapp.core.db import NewerDatabaseError
-
     from quizapp.core.storage import StorageProblem
 
     try:
@@ -81,7 +87,7 @@ def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()): 
         raise StorageFailure(str(error)) from None
 
 
-def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] = (), **options) -> None:  # noqa: ANN003
+def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] = (), **options) -> None:
     collection = _open_collection(ctx, extra_content)
     try:
         from quizapp.tui.app import QuizApp
@@ -93,20 +99,33 @@ def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] 
     if app.return_code:  # the app crashed (Textual printed the traceback) or stopped on an error
         sys.exit(app.return_code)
     if collection.sync.problems:
-        click.echo(f"{len(collection.sync.skipped_files)} deck file(s) were skipped; `quizapp validate` lists why.",
-                   err=True)
+        click.echo(
+            f"{len(collection.sync.skipped_files)} deck file(s) were skipped; `quizapp validate` lists why.",
+            err=True,
+        )
 
 
 @cli.command()
 @click.option("--deck", help="Study only this deck (its id, as on the home screen).")
 @click.option("--tag", help="Study only cards with this tag.")
 @click.option("--new", "new", type=click.IntRange(min=0), help="Introduce up to N new cards in this session.")
-@click.option("--hardest", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Go through the N cards with the most lapses now, due or not.")
+@click.option(
+    "--hardest",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Go through the N cards with the most lapses now, due or not.",
+)
 @_content_option
 @click.pass_context
-def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None, hardest: int | None,
-          content: tuple[Path, ...]) -> None:
+def study(
+    ctx: click.Context,
+    deck: str | None,
+    tag: str | None,
+    new: int | None,
+    hardest: int | None,
+    content: tuple[Path, ...],
+) -> None:
     """Review the cards that are due."""
     from quizapp.core.study import StudyFilter
 
@@ -115,7 +134,9 @@ def study(ctx: click.Context, deck: str | None, tag: str | None, new: int | None
         if deck is not None:
             known = [row["id"] for row in collection.db.query("select id from decks where present = 1")]
             if deck not in known:
-                raise UsageProblem(f"--deck {deck}: no such deck (known: {', '.join(sorted(known)) or 'none'})")
+                raise UsageProblem(
+                    f"--deck {deck}: no such deck (known: {', '.join(sorted(known)) or 'none'})"
+                )
         study_filter = StudyFilter(deck=deck, tag=tag)
         if hardest is not None:
             from quizapp.core.clock import utc_now
@@ -145,8 +166,10 @@ def unsuspend(ctx: click.Context, card_ids: tuple[str, ...], everything: bool) -
         if not card_ids and not everything:
             for card in suspended:
                 click.echo(visible(f"{card['id']}  [{card['deck']}]  {card['prompt']}"))
-            click.echo(f"{len(suspended)} suspended card(s); `quizapp unsuspend ID …` or `--all` brings them back.",
-                       err=True)
+            click.echo(
+                f"{len(suspended)} suspended card(s); `quizapp unsuspend ID …` or `--all` brings them back.",
+                err=True,
+            )
             return
         known = {card["id"] for card in suspended}
         unknown = [card_id for card_id in card_ids if card_id not in known]
@@ -177,7 +200,9 @@ def stats(ctx: click.Context, as_json: bool, content: tuple[Path, ...]) -> None:
     collection = _open_collection(ctx, content)
     try:
         # ASCII: deck titles and card ids come from files, and a terminal must not act on their escapes.
-        click.echo(json.dumps(compute_stats(collection.db, collection.settings, utc_now()), ensure_ascii=True))
+        click.echo(
+            json.dumps(compute_stats(collection.db, collection.settings, utc_now()), ensure_ascii=True)
+        )
     finally:
         collection.close()
 
@@ -205,8 +230,13 @@ def optimize(ctx: click.Context, dry_run: bool) -> None:
 
     collection = _open_collection(ctx)
     try:
-        report = optimize_log(collection.db, collection.settings, utc_now(), dry_run=dry_run,
-                              progress=lambda message: click.echo(message, err=True))
+        report = optimize_log(
+            collection.db,
+            collection.settings,
+            utc_now(),
+            dry_run=dry_run,
+            progress=lambda message: click.echo(message, err=True),
+        )
         for line in report_lines(report, str(locations.config_path(collection.home))):
             click.echo(line)
     finally:
@@ -246,32 +276,76 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.argument("name", required=False)
-@click.option("--check", "check_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Check FILE against the exercise's references; exit 0 if every case passes, 1 if not.")
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check FILE against the exercise's references; exit 0 if every case passes, 1 if not.",
+)
 @click.option("--json", "as_json", is_flag=True, help="With --check: print the verdict as one JSON object.")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
-              help="Where the PyTorch references run.")
-@click.option("--starter", is_flag=True, help="Print the starter file: the spec, then the functions to implement.")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda", "auto"]),
+    default="cpu",
+    show_default=True,
+    help="Where the PyTorch references run.",
+)
+@click.option(
+    "--starter", is_flag=True, help="Print the starter file: the spec, then the functions to implement."
+)
 @click.option("--hint", is_flag=True, help="Reveal the next hint (the ones seen so far are remembered).")
-@click.option("--dump-case", "dump_case", nargs=2, type=(str, click.Path(file_okay=False, path_type=Path)),
-              default=None, metavar="CASE DIR",
-              help="With --check: write CASE's inputs (.npy) and a script running FILE on them into DIR.")
-@click.option("--solution", is_flag=True, help="Print the model solution (once you have passed the exercise).")
-@click.option("--watch", "watch_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
-              help="Re-check FILE (default: your workspace file) on every save.")
+@click.option(
+    "--dump-case",
+    "dump_case",
+    nargs=2,
+    type=(str, click.Path(file_okay=False, path_type=Path)),
+    default=None,
+    metavar="CASE DIR",
+    help="With --check: write CASE's inputs (.npy) and a script running FILE on them into DIR.",
+)
+@click.option(
+    "--solution", is_flag=True, help="Print the model solution (once you have passed the exercise)."
+)
+@click.option(
+    "--watch",
+    "watch_file",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[FILE]",
+    help="Re-check FILE (default: your workspace file) on every save.",
+)
 @click.pass_context
-def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_json: bool, device: str,
-             starter: bool, hint: bool, dump_case: tuple[str, Path] | None, solution: bool,
-             watch_file: str | None) -> None:
+def exercise(
+    ctx: click.Context,
+    name: str | None,
+    check_file: Path | None,
+    as_json: bool,
+    device: str,
+    starter: bool,
+    hint: bool,
+    dump_case: tuple[str, Path] | None,
+    solution: bool,
+    watch_file: str | None,
+) -> None:
     """List the exercises, or open NAME's exercise screen (or check, print or watch it).
 
     NAME is an id, an alias or the start of one, in any case (`conv`, `MaxPool2d`); `next` is the
     next exercise on the suggested path."""
-    from quizapp import exercise_commands as commands
+    from quizapp.cli import exercise as commands
     from quizapp.core.untrusted import visible
 
-    modes = [flag for flag, on in (("--check", check_file), ("--starter", starter), ("--hint", hint),
-                                   ("--solution", solution), ("--watch", watch_file is not None)) if on]
+    modes = [
+        flag
+        for flag, on in (
+            ("--check", check_file),
+            ("--starter", starter),
+            ("--hint", hint),
+            ("--solution", solution),
+            ("--watch", watch_file is not None),
+        )
+        if on
+    ]
     if len(modes) > 1:
         raise UsageProblem(f"{' and '.join(modes)} cannot be used together")
     if as_json and not check_file:
@@ -297,9 +371,15 @@ def exercise(ctx: click.Context, name: str | None, check_file: Path | None, as_j
         elif solution:
             click.echo(visible(commands.model_solution(_open_collection(ctx), loaded)), nl=False)
         elif check_file:
-            sys.exit(commands.check_file(_open_collection(ctx), loaded, check_file, device, as_json, dump_case))
+            sys.exit(
+                commands.check_file(_open_collection(ctx), loaded, check_file, device, as_json, dump_case)
+            )
         elif watch_file is not None:
-            sys.exit(commands.watch(_open_collection(ctx), loaded, Path(watch_file) if watch_file else None, device))
+            sys.exit(
+                commands.watch(
+                    _open_collection(ctx), loaded, Path(watch_file) if watch_file else None, device
+                )
+            )
         else:
             _run_app(ctx, start="exercise", exercise_id=loaded.id, device=commands.usable_device(device))
     except commands.ExerciseUsageError as error:
@@ -370,7 +450,9 @@ def backup_restore(ctx: click.Context, name: str) -> None:
         raise UsageProblem(str(error.args[0])) from None
     except (sqlite3.Error, OSError) as error:
         raise StorageFailure(describe(error, db_path)) from None
-    click.echo(f"restored {chosen.name} ({chosen.reviews} reviews); the database it replaced is kept as {kept}")
+    click.echo(
+        f"restored {chosen.name} ({chosen.reviews} reviews); the database it replaced is kept as {kept}"
+    )
 
 
 def _home(ctx: click.Context) -> Path:

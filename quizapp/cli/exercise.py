@@ -6,7 +6,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from quizapp.core.untrusted import visible
 from quizapp.exercises.catalog import Catalog, LoadedExercise, load_catalog
 
 if TYPE_CHECKING:
-    from quizapp.core.collection import Collection
+    from quizapp.application.collection import Collection
     from quizapp.exercises.checker import Checker, Verdict
     from quizapp.exercises.sandbox.client import SandboxHost
 
@@ -32,8 +32,9 @@ NEXT = "next"
 """`quizapp exercise next`: the next exercise on the suggested path."""
 
 
-def find_exercise(folders: list[Path], name: str, open_collection: Callable[[], Collection] | None = None
-                  ) -> LoadedExercise:
+def find_exercise(
+    folders: list[Path], name: str, open_collection: Callable[[], Collection] | None = None
+) -> LoadedExercise:
     """The exercise NAME means (id, alias or unique prefix, any case), or `next` on the path."""
     from quizapp.exercises.names import AmbiguousName, NameNotFound, resolve
     from quizapp.exercises.path import path_order
@@ -45,11 +46,14 @@ def find_exercise(folders: list[Path], name: str, open_collection: Callable[[], 
         return resolve(catalog, name, [exercise.id for exercise in path_order(catalog.exercises.values())])
     except AmbiguousName as ambiguous:
         listed = "\n".join(f"  {exercise.id:<22} {exercise.spec.title}" for exercise in ambiguous.matches)
-        raise ExerciseUsageError(f"{name!r} could mean {len(ambiguous.matches)} exercises; "
-                                 f"type more of the name:\n{listed}") from None
+        raise ExerciseUsageError(
+            f"{name!r} could mean {len(ambiguous.matches)} exercises; type more of the name:\n{listed}"
+        ) from None
     except NameNotFound:
         pass
-    broken = [str(p) for p in catalog.problems if Path(p.file).stem.replace("_", "-") == name.replace("_", "-")]
+    broken = [
+        str(p) for p in catalog.problems if Path(p.file).stem.replace("_", "-") == name.replace("_", "-")
+    ]
     if broken:
         raise ExerciseUsageError(f"exercise {name!r} has problems:\n" + "\n".join(broken))
     known = ", ".join(exercise.id for exercise in path_order(catalog.exercises.values())) or "none"
@@ -64,7 +68,7 @@ def _next_exercise(catalog: Catalog, collection: Collection) -> LoadedExercise:
         statuses = ExerciseProgress(collection.db, collection.settings).statuses()
     finally:
         collection.close()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     found = next_exercise(catalog.exercises.values(), statuses, now)
     progress = progress_line(catalog.exercises.values(), statuses, now)
     if found is None:
@@ -87,7 +91,7 @@ def list_exercises(collection: Collection) -> int:
         statuses = ExerciseProgress(collection.db, collection.settings).statuses()
     finally:
         collection.close()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ordered = path_order(catalog.exercises.values())
     upcoming = next_exercise(ordered, statuses, now)
     width = max((len(exercise.id) for exercise in ordered), default=0)
@@ -103,9 +107,12 @@ def list_exercises(collection: Collection) -> int:
     click.echo(f"\n{progress_line(ordered, statuses, now)}")
     for problem in catalog.problems:
         click.echo(visible(f"skipped: {problem}"), err=True)
-    click.echo("`quizapp exercise next` goes on with the one marked ← next; `quizapp exercise NAME` opens one "
-               "(an id, an alias or its start); `--starter`, `--hint`, `--check FILE`, `--watch` work without "
-               "the screen.", err=True)
+    click.echo(
+        "`quizapp exercise next` goes on with the one marked ← next; `quizapp exercise NAME` opens one "
+        "(an id, an alias or its start); `--starter`, `--hint`, `--check FILE`, `--watch` work without "
+        "the screen.",
+        err=True,
+    )
     return 0
 
 
@@ -131,7 +138,9 @@ def show_hint(collection: Collection, loaded: LoadedExercise) -> int:
         return 0
     for number, hint in enumerate(hints[:shown], 1):
         text = visible(f"Hint {number} of {len(hints)}: {to_unicode(hint)}")
-        click.echo(click.style(text, bold=True) if number == shown and revealed else click.style(text, dim=True))
+        click.echo(
+            click.style(text, bold=True) if number == shown and revealed else click.style(text, dim=True)
+        )
     left = len(hints) - shown
     click.echo(f"({left} more: run --hint again)" if left else "(that was the last hint)", err=True)
     return 0
@@ -145,8 +154,10 @@ def model_solution(collection: Collection, loaded: LoadedExercise) -> str:
     finally:
         collection.close()
     if not passed:
-        raise ExerciseUsageError(f"{loaded.id}: the model solution shows once you have passed the exercise "
-                                 f"(quizapp exercise {loaded.id} --check FILE)")
+        raise ExerciseUsageError(
+            f"{loaded.id}: the model solution shows once you have passed the exercise "
+            f"(quizapp exercise {loaded.id} --check FILE)"
+        )
     if loaded.solution_path is None:
         raise ExerciseUsageError(f"{loaded.id} has no model solution")
     return loaded.solution_path.read_text(encoding="utf-8")
@@ -209,12 +220,18 @@ def _record(collection: Collection, loaded: LoadedExercise, code: str, verdict: 
 
     if not verdict.cancelled and not verdict.exercise_broken:
         ExerciseProgress(collection.db, collection.settings).record(
-            loaded.id, code, verdict, datetime.now(timezone.utc), via
+            loaded.id, code, verdict, datetime.now(UTC), via
         )
 
 
-def check_file(collection: Collection, loaded: LoadedExercise, path: Path, device: str, as_json: bool,
-               dump: tuple[str, Path] | None = None) -> int:
+def check_file(
+    collection: Collection,
+    loaded: LoadedExercise,
+    path: Path,
+    device: str,
+    as_json: bool,
+    dump: tuple[str, Path] | None = None,
+) -> int:
     """Check FILE and print the verdict; with `dump` = (CASE, DIR), also write that case's inputs
     and a script that runs FILE on them."""
     from quizapp.exercises.report import format_verdict, verdict_json
@@ -239,7 +256,9 @@ def check_file(collection: Collection, loaded: LoadedExercise, path: Path, devic
     else:
         click.echo(format_verdict(verdict, loaded.spec.title, click.style))
     if script is not None:
-        click.echo(visible(f"Case {dump[0]!r} written to {script.parent}; run it with: python {script}"), err=True)
+        click.echo(
+            visible(f"Case {dump[0]!r} written to {script.parent}; run it with: python {script}"), err=True
+        )
     if verdict.exercise_broken:
         return 2
     return 0 if verdict.passed else 1
@@ -248,10 +267,14 @@ def check_file(collection: Collection, loaded: LoadedExercise, path: Path, devic
 def _known_case(loaded: LoadedExercise, case_name: str) -> None:
     names = [case.name for case in loaded.cases]
     if case_name not in names:
-        raise ExerciseUsageError(f"--dump-case: {loaded.id} has no case {case_name!r} (its cases: {', '.join(names)})")
+        raise ExerciseUsageError(
+            f"--dump-case: {loaded.id} has no case {case_name!r} (its cases: {', '.join(names)})"
+        )
 
 
-def _dump(checker: Checker, loaded: LoadedExercise, device: str, dump: tuple[str, Path], solution: Path) -> Path:
+def _dump(
+    checker: Checker, loaded: LoadedExercise, device: str, dump: tuple[str, Path], solution: Path
+) -> Path:
     from quizapp.exercises.dump import dump_case
 
     case_name, folder = dump
@@ -261,8 +284,9 @@ def _dump(checker: Checker, loaded: LoadedExercise, device: str, dump: tuple[str
         raise ExerciseUsageError(f"--dump-case: cannot write {folder} ({error.strerror})") from None
 
 
-def _check_and_report(collection: Collection, checker: Checker, loaded: LoadedExercise, path: Path, device: str,
-                      first: bool) -> None:
+def _check_and_report(
+    collection: Collection, checker: Checker, loaded: LoadedExercise, path: Path, device: str, first: bool
+) -> None:
     """One round of a watch: the screen cleared (on a terminal), the verdict, and the sandbox's
     layers only the first time. The untouched starter is checked but not stored as an attempt."""
     from quizapp.exercises.report import format_verdict
@@ -282,8 +306,10 @@ def _check_and_report(collection: Collection, checker: Checker, loaded: LoadedEx
     click.echo(f"── {time.strftime('%H:%M:%S')} ──")
     click.echo(format_verdict(verdict, loaded.spec.title, click.style, sandbox=first))
     if untouched:
-        click.echo("This is the starter as it came: not stored as an attempt. Implement the functions and save.",
-                   err=True)
+        click.echo(
+            "This is the starter as it came: not stored as an attempt. Implement the functions and save.",
+            err=True,
+        )
     click.echo(visible(f"Watching {path}; Ctrl+C stops."), err=True)
 
 
