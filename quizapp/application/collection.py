@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,8 +18,7 @@ from quizapp.core.storage import StorageProblem, check_before_opening, describe,
 from quizapp.core.sync import SyncReport, sync_content
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from quizapp.core.db import QuizDatabase
     from quizapp.exercises.catalog import Catalog
     from quizapp.exercises.progress import ExerciseProgress
 
@@ -28,9 +27,10 @@ if TYPE_CHECKING:
 class Collection:
     home: Path
     settings: Settings
-    db: Database
+    db: QuizDatabase
     content_dirs: list[Path]
-    sync: SyncReport
+    last_sync: SyncReport
+    """What reading the deck files found at open or at the last `reload` (skipped files and why)."""
     _backing_up: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
@@ -52,6 +52,18 @@ class Collection:
         collection = cls(home, settings, db, content_dirs, report)
         collection._back_up_if_due()
         return collection
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def reload(self) -> SyncReport:
+        """Read the deck files again (only the changed ones are parsed); exercises are read anew on next use."""
+        self.last_sync = sync_content(self.db, self.present_content_dirs)
+        self.__dict__.pop("catalog", None)
+        return self.last_sync
 
     @property
     def present_content_dirs(self) -> list[Path]:

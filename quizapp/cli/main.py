@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from quizapp import __version__
+
+if TYPE_CHECKING:
+    from quizapp.application.collection import Collection
 
 
 class UsageProblem(click.ClickException):
@@ -61,7 +65,7 @@ def cli(ctx: click.Context, home: Path | None, content: tuple[Path, ...]) -> Non
     ctx.obj["home"] = home
     ctx.obj["content"] = list(content)
     if ctx.invoked_subcommand is None:
-        _run_app(ctx, start="home")
+        _run_app(_open_collection(ctx), start="home")
 
 
 def _content_dirs(ctx: click.Context, extra: tuple[Path, ...] = ()) -> list[Path]:
@@ -72,7 +76,7 @@ def _content_dirs(ctx: click.Context, extra: tuple[Path, ...] = ()) -> list[Path
     return folders
 
 
-def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()):
+def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()) -> Collection:
     from quizapp import locations
     from quizapp.application.collection import Collection
     from quizapp.config import ConfigError
@@ -87,8 +91,8 @@ def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()):
         raise StorageFailure(str(error)) from None
 
 
-def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] = (), **options) -> None:
-    collection = _open_collection(ctx, extra_content)
+def _run_app(collection: Collection, *, start: str, **options: Any) -> None:
+    """Run the TUI on `collection` (opened once for the whole command) and close it after."""
     try:
         from quizapp.tui.app import QuizApp
 
@@ -98,9 +102,9 @@ def _run_app(ctx: click.Context, *, start: str, extra_content: tuple[Path, ...] 
         collection.close()
     if app.return_code:  # the app crashed (Textual printed the traceback) or stopped on an error
         sys.exit(app.return_code)
-    if collection.sync.problems:
+    if collection.last_sync.problems:
         click.echo(
-            f"{len(collection.sync.skipped_files)} deck file(s) were skipped; `quizapp validate` lists why.",
+            f"{len(collection.last_sync.skipped_files)} deck file(s) were skipped; `quizapp validate` lists why.",
             err=True,
         )
 
@@ -146,9 +150,10 @@ def study(
             if not ids:
                 raise UsageProblem("--hardest: no card has lapsed yet, so none is hard")
             study_filter = StudyFilter(deck=deck, tag=tag, card_ids=ids, cram=True)
-    finally:
+    except BaseException:
         collection.close()
-    _run_app(ctx, start="study", extra_content=content, study_filter=study_filter, new_limit=new)
+        raise
+    _run_app(collection, start="study", study_filter=study_filter, new_limit=new)
 
 
 @cli.command()
@@ -189,22 +194,18 @@ def unsuspend(ctx: click.Context, card_ids: tuple[str, ...], everything: bool) -
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool, content: tuple[Path, ...]) -> None:
     """Your reviews, retention, forecast, hardest cards and exercises."""
+    collection = _open_collection(ctx, content)
     if not as_json:
-        _run_app(ctx, start="stats", extra_content=content)
+        _run_app(collection, start="stats")
         return
     import json
 
+    from quizapp.application.stats import stats_figures
     from quizapp.core.clock import utc_now
-    from quizapp.stats.figures import compute_stats
 
-    collection = _open_collection(ctx, content)
-    try:
+    with collection:
         # ASCII: deck titles and card ids come from files, and a terminal must not act on their escapes.
-        click.echo(
-            json.dumps(compute_stats(collection.db, collection.settings, utc_now()), ensure_ascii=True)
-        )
-    finally:
-        collection.close()
+        click.echo(json.dumps(stats_figures(collection, utc_now()), ensure_ascii=True))
 
 
 @cli.command()
@@ -252,26 +253,14 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     Without PATHS, checks the built-in content and every --content folder.
     """
     from quizapp import locations
-    from quizapp.core.loader import cross_file_problems, find_deck_files, load_deck_file
+    from quizapp.application.validate import validate as validate_files
     from quizapp.core.untrusted import visible
-    from quizapp.exercises.catalog import find_exercise_files, load_catalog
 
-    folders = list(paths) or [locations.builtin_content_dir(), *_content_dirs(ctx)]
-    deck_folders = [f for f in folders if not (f.is_file() and "exercises" in f.parts[:-1])]
-    files = find_deck_files(deck_folders)
-    loads = [load_deck_file(path, check_formulas=True) for path in files]
-    cross_file_problems(loads, {})
-    exercise_files = find_exercise_files(folders)
-    exercises = load_catalog(exercise_files)
-    problems = sorted([p for load in loads for p in load.problems] + exercises.problems)
-    for problem in problems:
+    validation = validate_files(list(paths) or [locations.builtin_content_dir(), *_content_dirs(ctx)])
+    for problem in validation.problems:
         click.echo(visible(str(problem)))
-    cards = sum(len(load.cards) for load in loads)
-    bad = sum(not load.ok for load in loads) + len({p.file for p in exercises.problems})
-    summary = f"{len(files)} deck file(s), {cards} study cards, {len(exercise_files)} exercise file(s): "
-    summary += f"{len(problems)} problem(s) in {bad} file(s)" if problems else "all valid"
-    click.echo(summary, err=bool(problems))
-    sys.exit(1 if problems else 0)
+    click.echo(validation.summary(), err=not validation.ok)
+    sys.exit(0 if validation.ok else 1)
 
 
 @cli.command()
@@ -381,7 +370,12 @@ def exercise(
                 )
             )
         else:
-            _run_app(ctx, start="exercise", exercise_id=loaded.id, device=commands.usable_device(device))
+            _run_app(
+                _open_collection(ctx),
+                start="exercise",
+                exercise_id=loaded.id,
+                device=commands.usable_device(device),
+            )
     except commands.ExerciseUsageError as error:
         raise UsageProblem(str(error)) from None
 

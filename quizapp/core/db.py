@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ def _import_sqlite_utils():
     # on the start-up path of `study`. Hide them while sqlite-utils loads.
     hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
     for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]
+        sys.modules[name] = None  # None makes the import fail, on purpose
     try:
         import sqlite_utils
     finally:
@@ -53,10 +53,10 @@ class QuizDatabase:
         self._full: Database | None = None
         self._checkpoints: _BackgroundCheckpoints | None = None
 
-    def execute(self, sql: str, parameters: object = None) -> sqlite3.Cursor:
+    def execute(self, sql: str, parameters: Sequence[object] | Mapping[str, object] | None = None) -> sqlite3.Cursor:
         return self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
 
-    def query(self, sql: str, params: object = None) -> Iterator[dict]:
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None) -> Iterator[dict]:
         cursor = self.execute(sql, params)
         keys = [column[0] for column in cursor.description]
         for row in cursor:

@@ -14,7 +14,7 @@ MIGRATIONS = _import_sqlite_utils().Migrations("quizapp")
 
 @MIGRATIONS()
 def m001_initial(db: Database) -> None:
-    db["decks"].create(
+    db.table("decks").create(
         {"id": str, "title": str, "description": str, "file": str, "present": int},
         pk="id",
         not_null={"present"},
@@ -22,7 +22,7 @@ def m001_initial(db: Database) -> None:
     )
     # One row per thing that is scheduled: a basic card, each side of a reverse card, each cloze.
     # Content columns are rewritten by every sync; scheduling columns only by reviews.
-    db["cards"].create(
+    db.table("cards").create(
         {
             "id": str,  # "<card id>", "<card id>#rev", "<card id>#c2"
             "note_id": str,  # the `id` written in the deck file
@@ -49,11 +49,11 @@ def m001_initial(db: Database) -> None:
         not_null={"present", "state", "reps", "lapses", "suspended", "position"},
         defaults={"present": 1, "state": 0, "reps": 0, "lapses": 0, "suspended": 0, "position": 0},
     )
-    db["cards"].create_index(["state", "due"], index_name="cards_by_state_due")
-    db["cards"].create_index(["deck", "state"], index_name="cards_by_deck_state")
-    db["cards"].create_index(["file"], index_name="cards_by_file")
+    db.table("cards").create_index(["state", "due"], index_name="cards_by_state_due")
+    db.table("cards").create_index(["deck", "state"], index_name="cards_by_deck_state")
+    db.table("cards").create_index(["file"], index_name="cards_by_file")
     # Append-only: a row is never deleted; undo marks it with undone_at.
-    db["reviews"].create(
+    db.table("reviews").create(
         {
             "id": int,
             "card_id": str,
@@ -71,9 +71,9 @@ def m001_initial(db: Database) -> None:
         pk="id",
         not_null={"card_id", "rating", "reviewed_at", "state_before", "before"},
     )
-    db["reviews"].create_index(["card_id", "reviewed_at"], index_name="reviews_by_card")
-    db["reviews"].create_index(["reviewed_at"], index_name="reviews_by_time")
-    db["content_files"].create(
+    db.table("reviews").create_index(["card_id", "reviewed_at"], index_name="reviews_by_card")
+    db.table("reviews").create_index(["reviewed_at"], index_name="reviews_by_time")
+    db.table("content_files").create(
         {"path": str, "mtime_ns": int, "size": int, "ok": int, "problems": str, "deck": str},
         pk="path",
     )
@@ -82,17 +82,17 @@ def m001_initial(db: Database) -> None:
 @MIGRATIONS()
 def m002_study_queue_indexes(db: Database) -> None:
     # Covering index: the progress counts and the due queue read only the index, never the rows.
-    db["cards"].create_index(
+    db.table("cards").create_index(
         ["state", "due", "present", "suspended", "buried_until", "deck"], index_name="cards_queue"
     )
-    db["cards"].create_index(["state", "deck", "position"], index_name="cards_new_order")
+    db.table("cards").create_index(["state", "deck", "position"], index_name="cards_new_order")
     db.execute("drop index if exists cards_by_state_due")
 
 
 @MIGRATIONS()
 def m003_exercises(db: Database) -> None:
     # Every check the learner ran, with the code as it was: nothing they wrote is ever lost.
-    db["exercise_attempts"].create(
+    db.table("exercise_attempts").create(
         {
             "id": int,
             "exercise_id": str,
@@ -110,9 +110,9 @@ def m003_exercises(db: Database) -> None:
         pk="id",
         not_null={"exercise_id", "at", "code", "passed"},
     )
-    db["exercise_attempts"].create_index(["exercise_id", "at"], index_name="attempts_by_exercise")
+    db.table("exercise_attempts").create_index(["exercise_id", "at"], index_name="attempts_by_exercise")
     # Exercises are scheduled like cards: passing one sends it away, to be redone from scratch later.
-    db["exercise_schedule"].create(
+    db.table("exercise_schedule").create(
         {
             "exercise_id": str,
             "state": int,
@@ -135,8 +135,8 @@ def m004_review_stats(db: Database) -> None:
     # The stats group the log by study day and deck in one index-ordered scan (≈ 0.3 s per million
     # reviews, against ≈ 3.5 s for a join to cards plus a sort), so each review records both.
     # Old rows get the local day with the default 4 am rollover.
-    db["reviews"].add_column("deck", str)
-    db["reviews"].add_column("day", int)
+    db.table("reviews").add_column("deck", str)
+    db.table("reviews").add_column("day", int)
     db.execute("update reviews set deck = (select deck from cards where cards.id = reviews.card_id)")
     db.execute(
         "update reviews set day = cast(julianday(date(reviewed_at, 'unixepoch', 'localtime', '-4 hours'))"
@@ -152,7 +152,7 @@ def m004_review_stats(db: Database) -> None:
 def m005_fsrs_parameters(db: Database) -> None:
     # FSRS parameters fitted to the learner's own log by `quizapp optimize`, one row per fit kept
     # (append-only, like the review log): the newest row of a scope is the one in use.
-    db["fsrs_parameters"].create(
+    db.table("fsrs_parameters").create(
         {
             "id": int,
             "scope": str,  # "cards" or "exercises": each is fitted to its own log
@@ -167,11 +167,11 @@ def m005_fsrs_parameters(db: Database) -> None:
         pk="id",
         not_null={"scope", "parameters", "fitted_at", "reviews"},
     )
-    db["fsrs_parameters"].create_index(["scope", "fitted_at"], index_name="fsrs_parameters_by_scope")
+    db.table("fsrs_parameters").create_index(["scope", "fitted_at"], index_name="fsrs_parameters_by_scope")
 
 
 @MIGRATIONS()
 def m006_cards_by_note(db: Database) -> None:
     # Answering a card buries its siblings (the cards of the same note): found by note, not by a
     # scan of every card on each answer.
-    db["cards"].create_index(["note_id"], index_name="cards_by_note")
+    db.table("cards").create_index(["note_id"], index_name="cards_by_note")

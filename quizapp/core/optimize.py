@@ -43,7 +43,7 @@ from quizapp.core.parameters import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from quizapp.core.db import QuizDatabase
 
 MIN_REVIEWS = 400
 """Training items needed before a fit is tried. With fewer, each of the six segments of the split
@@ -151,7 +151,7 @@ def training_histories(reviews: Iterable[Review]) -> list[History]:
     return items
 
 
-def card_reviews(db: Database, settings: Settings) -> list[Review]:
+def card_reviews(db: QuizDatabase, settings: Settings) -> list[Review]:
     """The cards' review log in time order, undone answers left out."""
     hour = settings.day_starts_at_hour
     rows = db.execute(
@@ -164,7 +164,7 @@ def card_reviews(db: Database, settings: Settings) -> list[Review]:
     ]
 
 
-def exercise_reviews(db: Database, settings: Settings) -> list[Review]:
+def exercise_reviews(db: QuizDatabase, settings: Settings) -> list[Review]:
     """The graded exercise attempts in time order (practice checks between due dates grade nothing)."""
     hour = settings.day_starts_at_hour
     rows = db.execute(
@@ -270,7 +270,7 @@ def fit_scope(
 # -- optimal retention -----------------------------------------------------------------------------
 
 
-def optimal_retention(db: Database, settings: Settings, parameters: Sequence[float] | None) -> float:
+def optimal_retention(db: QuizDatabase, settings: Settings, parameters: Sequence[float] | None) -> float:
     """The desired retention that minimises workload per memorised card (Anki's "Help me decide").
 
     fsrs-rs simulates a year of study of this collection (its number of cards, the daily new-card
@@ -296,7 +296,7 @@ def optimal_retention(db: Database, settings: Settings, parameters: Sequence[flo
     return float(fsrs_optimal_retention(config, list(parameters or DEFAULT_PARAMETERS)))
 
 
-def _shares(db: Database, where: str, ratings: tuple[int, ...], minimum: int = 100) -> list[float] | None:
+def _shares(db: QuizDatabase, where: str, ratings: tuple[int, ...], minimum: int = 100) -> list[float] | None:
     counts = dict(
         db.execute(
             f"select rating, count(*) from reviews where undone_at is null and {where} group by rating"
@@ -312,7 +312,7 @@ def _shares(db: Database, where: str, ratings: tuple[int, ...], minimum: int = 1
 
 
 def optimize(
-    db: Database,
+    db: QuizDatabase,
     settings: Settings,
     now: datetime,
     *,

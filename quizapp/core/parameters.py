@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from quizapp.core.db import QuizDatabase
 
 CARDS = "cards"
 EXERCISES = "exercises"
@@ -35,7 +35,7 @@ class StoredParameters:
     rmse_bins_after: float | None
 
 
-def stored_parameters(db: Database, scope: str = CARDS) -> StoredParameters | None:
+def stored_parameters(db: QuizDatabase, scope: str = CARDS) -> StoredParameters | None:
     """The last fit kept for `scope`, or None while the FSRS defaults are in use."""
     rows = list(db.query("select * from fsrs_parameters where scope = ? order by id desc limit 1", [scope]))
     if not rows:
@@ -53,7 +53,7 @@ def stored_parameters(db: Database, scope: str = CARDS) -> StoredParameters | No
     )
 
 
-def parameters_in_use(db: Database, scope: str = CARDS) -> tuple[float, ...] | None:
+def parameters_in_use(db: QuizDatabase, scope: str = CARDS) -> tuple[float, ...] | None:
     """The parameters the scheduler of `scope` uses: its own fit; for exercises without one, the
     cards' fit (the same learner's memory is a better guess than population defaults); else None
     (the FSRS defaults)."""
@@ -63,7 +63,7 @@ def parameters_in_use(db: Database, scope: str = CARDS) -> tuple[float, ...] | N
     return None if stored is None else stored.parameters
 
 
-def store_parameters(db: Database, fit: StoredParameters) -> None:
+def store_parameters(db: QuizDatabase, fit: StoredParameters) -> None:
     """Keep `fit` as the one in use for its scope (older fits stay in the table as history)."""
     from quizapp.core.db import write_transaction
 

@@ -105,6 +105,7 @@ def outcomes(
             floor = days + 1
         elif rating == Rating.Good:
             # Good keeps the card in its steps: Easy still goes past what Good's memory state would give.
+            assert after.stability is not None  # set by every review
             floor = max(scheduler._next_interval(stability=after.stability), 1) + 1
         after.last_review = now
         if after.difficulty is not None:

@@ -18,8 +18,7 @@ from quizapp.core.loader import cross_file_problems, find_deck_files, load_deck_
 from quizapp.core.problem import Problem
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from quizapp.core.db import QuizDatabase
     from quizapp.core.loader import DeckLoad
 
 
@@ -38,7 +37,7 @@ def _fingerprint(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-def sync_content(db: Database, folders: list[Path]) -> SyncReport:
+def sync_content(db: QuizDatabase, folders: list[Path]) -> SyncReport:
     files = find_deck_files(folders)
     report = SyncReport(files=len(files))
     stored = {row["path"]: row for row in db.query("select * from content_files")}
@@ -83,9 +82,9 @@ def sync_content(db: Database, folders: list[Path]) -> SyncReport:
     return report
 
 
-def _store(db: Database, load: DeckLoad, fingerprint: tuple[int, int]) -> None:
+def _store(db: QuizDatabase, load: DeckLoad, fingerprint: tuple[int, int]) -> None:
     file = str(load.path)
-    db["content_files"].upsert(
+    db.table("content_files").upsert(
         {
             "path": file,
             "mtime_ns": fingerprint[0],
@@ -98,7 +97,7 @@ def _store(db: Database, load: DeckLoad, fingerprint: tuple[int, int]) -> None:
     )
     if not load.ok:
         return
-    db["decks"].upsert(
+    db.table("decks").upsert(
         {
             "id": load.deck_id,
             "title": load.title,
@@ -108,11 +107,11 @@ def _store(db: Database, load: DeckLoad, fingerprint: tuple[int, int]) -> None:
         },
         pk="id",
     )
-    db["cards"].upsert_all((card.row() for card in load.cards), pk="id")
+    db.table("cards").upsert_all((card.row() for card in load.cards), pk="id")
     _mark_absent(db, file, keep={card.id for card in load.cards})
 
 
-def _mark_absent(db: Database, file: str, keep: set[str]) -> None:
+def _mark_absent(db: QuizDatabase, file: str, keep: set[str]) -> None:
     """Cards that came from `file` and are no longer in it leave study; their history stays."""
     for row in list(db.query("select id from cards where file = ? and present = 1", [file])):
         if row["id"] not in keep:

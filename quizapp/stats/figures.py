@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from quizapp.config import Settings
@@ -19,7 +19,8 @@ from quizapp.core.study import card_prompt
 
 if TYPE_CHECKING:
     import pandas as pd
-    from sqlite_utils import Database
+
+    from quizapp.core.db import QuizDatabase
 
 LEECH_LAPSES = 8
 """Lapses after which a card counts as a leech (Anki's default)."""
@@ -31,7 +32,7 @@ INTERVAL_EDGES = [0, 1, 2, 4, 7, 14, 30, 60, 120, 240, 365, math.inf]
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 
 
-def compute_stats(db: Database, settings: Settings, now: datetime) -> dict:
+def compute_stats(db: QuizDatabase, settings: Settings, now: datetime) -> dict:
     import pandas as pd
 
     today = study_day(now.timestamp(), settings.day_starts_at_hour)
@@ -61,7 +62,7 @@ def compute_stats(db: Database, settings: Settings, now: datetime) -> dict:
     }
 
 
-def _parameters(db: Database) -> dict:
+def _parameters(db: QuizDatabase) -> dict:
     """The FSRS parameters each scheduler uses, and when they were fitted (None: the defaults)."""
     from fsrs.scheduler import DEFAULT_PARAMETERS
 
@@ -114,7 +115,7 @@ def _rate(passed: float, graded: float) -> float | None:
     return round(passed / graded, 4) if graded else None
 
 
-def _retention(db: Database, by_day_deck: pd.DataFrame, today: int, desired: float) -> dict:
+def _retention(db: QuizDatabase, by_day_deck: pd.DataFrame, today: int, desired: float) -> dict:
     graded = by_day_deck[by_day_deck.graded > 0]
     # Weeks start on Monday; 1970-01-01 (day 0) was a Thursday.
     week_start = graded.day - (graded.day + 3) % 7
@@ -157,7 +158,8 @@ def _states(cards: pd.DataFrame) -> dict:
 
 def _forecast(cards: pd.DataFrame, now: datetime, settings: Settings, today: int) -> dict:
     scheduled = cards[(cards.suspended == 0) & (cards.state > 0)]
-    offset = now.astimezone().utcoffset().total_seconds() - settings.day_starts_at_hour * 3600
+    local_offset = now.astimezone().utcoffset() or timedelta(0)  # astimezone() always sets one
+    offset = local_offset.total_seconds() - settings.day_starts_at_hour * 3600
     due_day = ((scheduled.due + offset) // 86400).astype("int64")
     overdue = int((due_day < today).sum())
     counts = (
@@ -165,7 +167,10 @@ def _forecast(cards: pd.DataFrame, now: datetime, settings: Settings, today: int
     )
     return {
         "overdue": overdue,
-        "per_day": [{"date": day_date(d).isoformat(), "due": int(n)} for d, n in counts.items()],
+        "per_day": [
+            {"date": day_date(day).isoformat(), "due": int(n)}
+            for day, n in zip(range(today, today + FORECAST_DAYS), counts.to_list())
+        ],
     }
 
 
@@ -195,7 +200,7 @@ def _distributions(cards: pd.DataFrame) -> dict:
     }
 
 
-def _hardest(db: Database) -> dict:
+def _hardest(db: QuizDatabase) -> dict:
     rows = db.execute(
         """
         select id, deck, lapses, reps, difficulty, data from cards
@@ -224,7 +229,7 @@ def _hardest(db: Database) -> dict:
     }
 
 
-def _exercises(db: Database) -> dict:
+def _exercises(db: QuizDatabase) -> dict:
     import pandas as pd
 
     attempts = pd.read_sql_query(

@@ -111,11 +111,9 @@ class QuizApp(App[None]):
         self.push_screen(StatsScreen())
 
     def open_exercise(self, exercise_id: str) -> None:
-        from quizapp.exercises.catalog import load_catalog
         from quizapp.tui.screens.exercise import ExerciseScreen
 
-        catalog = load_catalog([d for d in self.collection.content_dirs if d.exists()])
-        exercise = catalog.get(exercise_id)
+        exercise = self.collection.catalog.get(exercise_id)
         if exercise is None:
             from quizapp.core.untrusted import visible
 

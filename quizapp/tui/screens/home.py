@@ -7,20 +7,25 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
 
-from quizapp.core.study import StudyFilter, answered_today, deck_overview
-from quizapp.core.sync import sync_content
+from quizapp.application.overview import overview
+from quizapp.core.study import StudyFilter
 from quizapp.core.untrusted import safe_text
 from quizapp.tui.keybar import KeyBar
+from quizapp.tui.screens.base import QuizScreen
 
 if TYPE_CHECKING:
     from quizapp.exercises.catalog import Catalog
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(QuizScreen[None]):
+    class CatalogLoaded(Message, bubble=False):
+        def __init__(self, catalog: Catalog) -> None:
+            super().__init__()
+            self.catalog = catalog
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "study_selected", "Study deck", id="study-deck"),
         Binding("a", "study_all", "Study all", id="study-all"),
@@ -62,25 +67,20 @@ class HomeScreen(Screen[None]):
         self.refresh_exercises()
 
     @work(thread=True, group="catalog", exit_on_error=False)
-    def _load_exercises(self) -> Catalog:
+    def _load_exercises(self) -> None:
         # In a thread: reading exercise files loads pydantic and NumPy, which the first paint skips.
-        from quizapp.exercises.catalog import load_catalog
+        self.post_message(self.CatalogLoaded(self.app.collection.catalog))
 
-        return load_catalog([d for d in self.app.collection.content_dirs if d.exists()])
-
-    @on(Worker.StateChanged)
-    def _catalog_loaded(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "catalog" and event.state == WorkerState.SUCCESS:
-            self.catalog = event.worker.result
-            self.refresh_exercises()
+    @on(CatalogLoaded)
+    def _show_catalog(self, event: CatalogLoaded) -> None:
+        self.catalog = event.catalog
+        self.refresh_exercises()
 
     def refresh_exercises(self) -> None:
         if self.catalog is None:
             return
-        from quizapp.exercises.progress import ExerciseProgress
-
         now = self.app.clock()
-        statuses = ExerciseProgress(self.app.collection.db, self.app.collection.settings).statuses()
+        statuses = self.app.collection.exercise_progress.statuses()
         table = self.query_one("#exercises", DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -107,39 +107,31 @@ class HomeScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#exercises")
     def _exercise_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_exercise(event.row_key.value)
+        if event.row_key.value is not None:
+            self.app.open_exercise(event.row_key.value)
 
     def action_decks(self) -> None:
         self.query_one("#decks", DataTable).focus()
 
     def refresh_decks(self) -> None:
-        app = self.app
-        rows = deck_overview(app.collection.db, app.collection.settings, app.clock())
+        today = overview(self.app.collection, self.app.clock())
         table = self.query_one("#decks", DataTable)
         cursor = table.cursor_row
         table.clear()
-        for row in rows:
-            table.add_row(
-                safe_text(row["title"]), row["new"], row["learning"], row["due"], row["total"], key=row["id"]
-            )
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
-        # Each deck shows what it could give today; the daily limits hold over all decks together.
-        settings = app.collection.settings
-        today = answered_today(app.collection.db, settings, app.clock())
-        due = min(sum(r["due"] for r in rows), today.reviews_left(settings)) + sum(
-            r["learning"] for r in rows
-        )
-        new = min(sum(r["new"] for r in rows), today.new_left(settings))
+        for deck in today.decks:
+            table.add_row(safe_text(deck.title), deck.new, deck.learning, deck.due, deck.total, key=deck.id)
+        if today.decks:
+            table.move_cursor(row=min(cursor, len(today.decks) - 1))
         self.query_one("#totals", Static).update(
-            f"{len(rows)} decks · {due} to review · {new} new today · Enter studies the highlighted deck"
-            if rows
+            f"{len(today.decks)} decks · {today.to_review} to review · {today.new_today} new today"
+            " · Enter studies the highlighted deck"
+            if today.decks
             else "No decks yet: add YAML decks with --content DIR (see README)."
         )
         self._show_problems()
 
     def _show_problems(self) -> None:
-        report = self.app.collection.sync
+        report = self.app.collection.last_sync
         widget = self.query_one("#problems", Static)
         if not report.problems:
             widget.update("")
@@ -171,10 +163,11 @@ class HomeScreen(Screen[None]):
         self.app.open_study(StudyFilter())
 
     def action_reload(self) -> None:
-        collection = self.app.collection
-        collection.sync = sync_content(collection.db, [d for d in collection.content_dirs if d.exists()])
+        report = self.app.collection.reload()
         self.refresh_decks()
-        self.notify(f"Reloaded {collection.sync.files} deck files ({collection.sync.parsed} changed).")
+        self.notify(f"Reloaded {report.files} deck files ({report.parsed} changed).")
+        self.catalog = None
+        self._load_exercises()
 
     def action_exercises(self) -> None:
         self.query_one("#exercises", DataTable).focus()

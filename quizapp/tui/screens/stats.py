@@ -11,21 +11,31 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
-from quizapp import locations
+from quizapp.application.stats import stats_figures
 from quizapp.core.study import StudyFilter
 from quizapp.core.untrusted import safe_text
 from quizapp.tui.keybar import KeyBar
+from quizapp.tui.screens.base import QuizScreen
 
 HEAT_COLOURS = ["grey23", "dark_green", "green4", "green3", "bright_green"]
 WEEKDAYS = ["Mon", "", "Wed", "", "Fri", "", "Sun"]
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(QuizScreen[None]):
+    class StatsReady(Message, bubble=False):
+        def __init__(self, figures: dict) -> None:
+            super().__init__()
+            self.figures = figures
+
+    class StatsFailed(Message, bubble=False):
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="back"),
         Binding("h", "study_hardest", "Study hardest", id="hardest"),
@@ -65,28 +75,25 @@ class StatsScreen(Screen[None]):
         self._compute()
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def _compute(self) -> dict:
-        from quizapp.core.db import open_reader
-        from quizapp.stats.figures import compute_stats
-
-        collection = self.app.collection
-        reader = open_reader(locations.db_path(collection.home))
+    def _compute(self) -> None:
         try:
-            return compute_stats(reader, collection.settings, self.app.clock())
-        finally:
-            reader.close()
+            figures = stats_figures(self.app.collection, self.app.clock())
+        except Exception as error:  # shown on the screen: the learner can go on studying
+            self.post_message(self.StatsFailed(error))
+        else:
+            self.post_message(self.StatsReady(figures))
 
-    @on(Worker.StateChanged)
-    def _computed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "stats" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
-            return
+    @on(StatsFailed)
+    def _show_failure(self, event: StatsFailed) -> None:
         self.query_one("#stats-area").loading = False
-        if event.state == WorkerState.ERROR:
-            message = f"The stats could not be computed: {event.worker.error}"
-            self.query_one("#stats-summary", Static).update(safe_text(message))
-            return
-        self.figures = event.worker.result
-        self.show(self.figures)
+        message = f"The stats could not be computed: {event.error}"
+        self.query_one("#stats-summary", Static).update(safe_text(message))
+
+    @on(StatsReady)
+    def _show_figures(self, event: StatsReady) -> None:
+        self.query_one("#stats-area").loading = False
+        self.figures = event.figures
+        self.show(event.figures)
 
     def show(self, figures: dict) -> None:
         self.query_one("#stats-summary", Static).update(_summary(figures))

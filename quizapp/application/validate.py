@@ -1,0 +1,50 @@
+"""`quizapp validate`: every problem of the deck and exercise files, as file:line:col: message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from quizapp.core.loader import cross_file_problems, find_deck_files, load_deck_file
+from quizapp.core.problem import Problem
+from quizapp.exercises.catalog import find_exercise_files, load_catalog
+
+
+@dataclass(frozen=True)
+class Validation:
+    problems: list[Problem]
+    deck_files: int
+    study_cards: int
+    exercise_files: int
+    bad_files: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        counted = (
+            f"{self.deck_files} deck file(s), {self.study_cards} study cards, "
+            f"{self.exercise_files} exercise file(s): "
+        )
+        if self.ok:
+            return counted + "all valid"
+        return counted + f"{len(self.problems)} problem(s) in {self.bad_files} file(s)"
+
+
+def validate(folders: list[Path]) -> Validation:
+    """Check the deck and exercise files in `folders` (folders or single files), formulas included."""
+    deck_folders = [f for f in folders if not (f.is_file() and "exercises" in f.parts[:-1])]
+    files = find_deck_files(deck_folders)
+    loads = [load_deck_file(path, check_formulas=True) for path in files]
+    cross_file_problems(loads, {})
+    exercise_files = find_exercise_files(folders)
+    exercises = load_catalog(exercise_files)
+    problems = sorted([p for load in loads for p in load.problems] + exercises.problems)
+    return Validation(
+        problems=problems,
+        deck_files=len(files),
+        study_cards=sum(len(load.cards) for load in loads),
+        exercise_files=len(exercise_files),
+        bad_files=sum(not load.ok for load in loads) + len({p.file for p in exercises.problems}),
+    )
