@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from quizapp.core.problem import Problem
 from quizapp.core.yaml_source import YamlDocument, pydantic_problems
 from quizapp.exercises.exercise_format import Exercise, ExerciseFile
-from quizapp.exercises.references import REFERENCES, CaseParams
+from quizapp.exercises.params import PARAMS, CaseParams
 
 EXERCISE_FOLDER = "exercises"
 
@@ -126,8 +126,8 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
         spec = ExerciseFile.model_validate(document.data).exercise
     except ValidationError as error:
         return None, _positioned(document, error, ())
-    if spec.check not in REFERENCES:
-        known = ", ".join(sorted(REFERENCES))
+    if spec.check not in PARAMS:
+        known = ", ".join(sorted(PARAMS))
         return None, [
             document.problem(
                 ("exercise", "check"), f"exercise.check: no reference named {spec.check!r} (known: {known})"
@@ -137,7 +137,7 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
     for index, raw in enumerate(spec.cases):
         where = ("exercise", "cases", index)
         try:
-            case = REFERENCES[spec.check].params.model_validate(raw)
+            case = PARAMS[spec.check].model_validate(raw)
         except ValidationError as error:
             problems += _positioned(document, error, where)
             continue

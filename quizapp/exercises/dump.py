@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from quizapp.exercises.catalog import LoadedExercise
-from quizapp.exercises.references import CaseData
+from quizapp.exercises.cases import CaseData
 
 SCRIPT = "run_case.py"
 CALLS = "calls.json"

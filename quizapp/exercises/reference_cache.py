@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from quizapp.exercises.catalog import LoadedExercise
-from quizapp.exercises.references import CaseData
+from quizapp.exercises.cases import CaseData
 
 FORMAT = 1
 CACHE_FOLDER = Path("cache") / "references"

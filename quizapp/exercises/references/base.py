@@ -12,59 +12,16 @@ Each reference declares its case fields as a pydantic model, so a typo in an exe
 
 from __future__ import annotations
 
-import math
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MAX_DIMENSION = 4096
-MAX_ELEMENTS = 1 << 22
-"""Cases come from exercise files, which anyone may write: a shape is capped before torch allocates it."""
-Positive = Annotated[int, Field(ge=1, le=MAX_DIMENSION)]
-Pair = tuple[Positive, Positive]
-
-
-class CaseParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
-    dtype: Literal["float32", "float64"] = "float64"
-    seed: int | None = None
-
-    SIZE_FIELDS: ClassVar[tuple[str, ...]] = ()
-    """Integer fields whose product is the size of an input, checked like a shape."""
-
-    @model_validator(mode="after")
-    def _not_too_large(self) -> CaseParams:
-        sizes = [
-            (name, list(value))
-            for name, value in self
-            if isinstance(value, (list, tuple)) and len(value) > 1 and all(isinstance(v, int) for v in value)
-        ]
-        if self.SIZE_FIELDS:
-            sizes.append((" × ".join(self.SIZE_FIELDS), [getattr(self, field) for field in self.SIZE_FIELDS]))
-        for name, dims in sizes:
-            if math.prod(dims) > MAX_ELEMENTS:
-                raise ValueError(f"{name} {dims} has {math.prod(dims):,} elements; at most {MAX_ELEMENTS:,}")
-        return self
-
-    def shown(self) -> dict:
-        """The parameters as the learner sees them next to the case's name."""
-        shown = self.model_dump(mode="json", exclude={"name", "seed", "dtype"}, exclude_defaults=True)
-        return {**shown, "dtype": self.dtype}
-
-
-@dataclass
-class CaseData:
-    inputs: dict[str, np.ndarray]
-    calls: list[dict]
-    expected: dict[str, np.ndarray | dict]
-    """Arrays, or DataFrame/Series payloads (`frames.frame_payload`)."""
-    tolerance: dict[str, tuple[float, float]] = field(default_factory=dict)
-    """(rtol, atol) for outputs where the dtype's default is not the right measure."""
+from quizapp.exercises.cases import CaseData
+from quizapp.exercises.params import PARAMS
+from quizapp.exercises.params.base import CaseParams
 
 
 @dataclass(frozen=True)
@@ -77,6 +34,9 @@ REFERENCES: dict[str, Reference] = {}
 
 
 def reference(name: str, params: type[CaseParams]) -> Callable:
+    if PARAMS.get(name) is not params:
+        raise TypeError(f"reference {name!r}: its case fields must be params.PARAMS[{name!r}]")
+
     def register(build: Callable) -> Callable:
         REFERENCES[name] = Reference(params, build)
         return build

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import numpy as np
-from pydantic import Field, model_validator
 
+from quizapp.exercises.params.layers import (
+    BatchNormParams,
+    ConvParams,
+    ConvTransposeParams,
+    DepthwiseSeparableParams,
+    LayerNormParams,
+    PoolParams,
+    ResizeParams,
+    RnnParams,
+    SoftmaxParams,
+)
 from quizapp.exercises.references.base import (
-    MAX_ELEMENTS,
     CaseData,
-    CaseParams,
-    Pair,
-    Positive,
     as_array,
     as_tensor,
     call,
@@ -20,22 +24,6 @@ from quizapp.exercises.references.base import (
 )
 
 # -- pooling ---------------------------------------------------------------------------------------
-
-
-class PoolParams(CaseParams):
-    shape: tuple[Positive, Positive, Positive, Positive]
-    kernel: Pair
-    stride: Positive
-    ties: bool = False
-    """Repeated values in a window: PyTorch routes the gradient to the first maximum in scan order."""
-
-    @model_validator(mode="after")
-    def _fits(self) -> PoolParams:
-        if self.kernel[0] > self.shape[2] or self.kernel[1] > self.shape[3]:
-            raise ValueError(
-                f"kernel {list(self.kernel)} is larger than the input's H×W {list(self.shape[2:])}"
-            )
-        return self
 
 
 def _pool_input(params: PoolParams, rng: np.random.Generator) -> np.ndarray:
@@ -83,23 +71,6 @@ def avgpool2d(params: PoolParams, rng: np.random.Generator, device: str) -> Case
 # -- convolution -----------------------------------------------------------------------------------
 
 
-class ConvParams(CaseParams):
-    shape: tuple[Positive, Positive, Positive, Positive]
-    weight: tuple[Positive, Positive, Positive, Positive]
-    stride: Positive = 1
-    padding: Annotated[int, Field(ge=0)] = 0
-    bias: bool = True
-
-    @model_validator(mode="after")
-    def _fits(self) -> ConvParams:
-        if self.weight[1] != self.shape[1]:
-            raise ValueError(f"weight has {self.weight[1]} input channels but the input has {self.shape[1]}")
-        for size, k in zip(self.shape[2:], self.weight[2:]):
-            if size + 2 * self.padding < k:
-                raise ValueError("the kernel is larger than the padded input")
-        return self
-
-
 @reference("conv2d", ConvParams)
 def conv2d(params: ConvParams, rng: np.random.Generator, device: str) -> CaseData:
     import torch.nn.functional as F
@@ -132,15 +103,6 @@ def conv2d(params: ConvParams, rng: np.random.Generator, device: str) -> CaseDat
 
 
 # -- normalisation ---------------------------------------------------------------------------------
-
-
-class BatchNormParams(CaseParams):
-    shape: Annotated[list[Positive], Field(min_length=2, max_length=4)]
-    training: bool = True
-    momentum: Annotated[float, Field(gt=0, le=1)] = 0.1
-    eps: Annotated[float, Field(gt=0)] = 1e-5
-    batches: Annotated[int, Field(ge=1, le=10)] = 1
-    """Batches passed one after the other, each with the running statistics the last one returned."""
 
 
 @reference("batchnorm", BatchNormParams)
@@ -190,17 +152,6 @@ def batchnorm(params: BatchNormParams, rng: np.random.Generator, device: str) ->
 # -- softmax, layer norm, RNN ----------------------------------------------------------------------
 
 
-class SoftmaxParams(CaseParams):
-    shape: Annotated[list[Positive], Field(min_length=1, max_length=3)]
-    temperature: Annotated[float, Field(gt=0)] = 1.0
-    axis: int = -1
-    scale: Annotated[float, Field(gt=0)] = 1.0
-    """Logits are standard normal times this: 1000 makes a naive exp overflow."""
-    offset: float = 0.0
-    minus_inf: bool = False
-    """Set some logits (never a whole row) to -inf: those classes must get probability 0."""
-
-
 @reference("softmax", SoftmaxParams)
 def softmax(params: SoftmaxParams, rng: np.random.Generator, device: str) -> CaseData:
     import torch
@@ -216,12 +167,6 @@ def softmax(params: SoftmaxParams, rng: np.random.Generator, device: str) -> Cas
         calls=[call("softmax", "$x", params.temperature, params.axis, outputs=("p",))],
         expected={"p": as_array(out)},
     )
-
-
-class LayerNormParams(CaseParams):
-    shape: Annotated[list[Positive], Field(min_length=2, max_length=4)]
-    normalized_dims: Annotated[int, Field(ge=1, le=3)] = 1
-    eps: Annotated[float, Field(gt=0)] = 1e-5
 
 
 @reference("layernorm", LayerNormParams)
@@ -240,22 +185,6 @@ def layernorm(params: LayerNormParams, rng: np.random.Generator, device: str) ->
         calls=[call("layernorm_forward", "$x", "$gamma", "$beta", params.eps, outputs=("out",))],
         expected={"out": as_array(out)},
     )
-
-
-class RnnParams(CaseParams):
-    seq_len: Positive
-    batch: Positive
-    input_size: Positive
-    hidden_size: Positive
-    h0: bool = True
-    """False passes None for h0: the learner starts from zeros, as nn.RNN does."""
-
-    @model_validator(mode="after")
-    def _small_enough(self) -> RnnParams:
-        size = self.seq_len * self.batch * max(self.input_size, self.hidden_size)
-        if size > MAX_ELEMENTS:
-            raise ValueError(f"seq_len × batch × width is {size:,}; at most {MAX_ELEMENTS:,}")
-        return self
 
 
 @reference("rnn_forward", RnnParams)
@@ -305,24 +234,6 @@ def rnn_forward(params: RnnParams, rng: np.random.Generator, device: str) -> Cas
 # -- more convolutions and resizing ----------------------------------------------------------------
 
 
-class ConvTransposeParams(CaseParams):
-    shape: tuple[Positive, Positive, Positive, Positive]
-    weight: tuple[Positive, Positive, Positive, Positive]
-    """(C_in, C_out, k_h, k_w), as ConvTranspose2d stores it."""
-    stride: Positive = 1
-    padding: Annotated[int, Field(ge=0)] = 0
-    output_padding: Annotated[int, Field(ge=0)] = 0
-    bias: bool = True
-
-    @model_validator(mode="after")
-    def _fits(self) -> ConvTransposeParams:
-        if self.weight[0] != self.shape[1]:
-            raise ValueError(f"weight has {self.weight[0]} input channels but the input has {self.shape[1]}")
-        if self.output_padding >= self.stride:
-            raise ValueError("output_padding must be smaller than stride")
-        return self
-
-
 @reference("conv_transpose2d", ConvTransposeParams)
 def conv_transpose2d(params: ConvTransposeParams, rng: np.random.Generator, device: str) -> CaseData:
     import torch.nn.functional as F
@@ -356,14 +267,6 @@ def conv_transpose2d(params: ConvTransposeParams, rng: np.random.Generator, devi
     )
 
 
-class DepthwiseSeparableParams(CaseParams):
-    shape: tuple[Positive, Positive, Positive, Positive]
-    out_channels: Positive
-    kernel: Positive = 3
-    stride: Positive = 1
-    padding: Annotated[int, Field(ge=0)] = 0
-
-
 @reference("depthwise_separable", DepthwiseSeparableParams)
 def depthwise_separable(params: DepthwiseSeparableParams, rng: np.random.Generator, device: str) -> CaseData:
     import torch.nn.functional as F
@@ -389,12 +292,6 @@ def depthwise_separable(params: DepthwiseSeparableParams, rng: np.random.Generat
         ],
         expected={"out": as_array(out)},
     )
-
-
-class ResizeParams(CaseParams):
-    shape: tuple[Positive, Positive, Positive, Positive]
-    size: Pair
-    align_corners: bool = False
 
 
 @reference("bilinear_resize", ResizeParams)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import numpy as np
-from pydantic import Field
 
+from quizapp.exercises.params.losses import SmoothL1Params, TripletParams
 from quizapp.exercises.references.base import (
     CaseData,
-    CaseParams,
-    Positive,
     as_array,
     as_tensor,
     call,
@@ -18,13 +14,6 @@ from quizapp.exercises.references.base import (
 )
 
 # -- losses ----------------------------------------------------------------------------------------
-
-
-class SmoothL1Params(CaseParams):
-    shape: Annotated[list[Positive], Field(min_length=1, max_length=4)]
-    sigma: Annotated[float, Field(gt=0)] = 1.0
-    boundary: bool = False
-    """Put some differences exactly at ±1/σ², where the two pieces meet."""
 
 
 @reference("smooth_l1", SmoothL1Params)
@@ -53,15 +42,6 @@ def smooth_l1(params: SmoothL1Params, rng: np.random.Generator, device: str) -> 
         ],
         expected={"loss": as_array(loss), "grad": as_array(grad)},
     )
-
-
-class TripletParams(CaseParams):
-    SIZE_FIELDS = ("batch", "dim")
-    batch: Positive
-    dim: Positive
-    margin: Annotated[float, Field(gt=0)] = 1.0
-    easy: bool = False
-    """Negatives far away: many losses are exactly 0 (the hinge is inactive)."""
 
 
 @reference("triplet_loss", TripletParams)

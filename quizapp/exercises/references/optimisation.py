@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import numpy as np
-from pydantic import Field
 
+from quizapp.exercises.params.optimisation import OptimiserParams, RootByGradientDescentParams
 from quizapp.exercises.references.base import (
     CaseData,
-    CaseParams,
     as_array,
     as_tensor,
     call,
@@ -17,14 +14,6 @@ from quizapp.exercises.references.base import (
 )
 
 # -- optimisation ----------------------------------------------------------------------------------
-
-
-class RootByGradientDescentParams(CaseParams):
-    poly: Annotated[list[float], Field(min_length=2)]
-    """Coefficients, highest power first (as numpy.polyval takes them)."""
-    x0: float
-    lr: Annotated[float, Field(gt=0)]
-    iters: Annotated[int, Field(ge=1, le=20_000)]
 
 
 @reference("root_by_gradient_descent", RootByGradientDescentParams)
@@ -51,23 +40,6 @@ def root_by_gradient_descent(
 
 
 # -- optimiser steps -------------------------------------------------------------------------------
-
-
-class OptimiserParams(CaseParams):
-    shape: Annotated[list[Annotated[int, Field(ge=1, le=4096)]], Field(min_length=1, max_length=3)]
-    steps: Annotated[int, Field(ge=1, le=50)] = 3
-    lr: Annotated[float, Field(gt=0)] = 0.1
-    weight_decay: Annotated[float, Field(ge=0)] = 0.0
-    momentum: Annotated[float, Field(ge=0, lt=1)] = 0.9
-    """SGD only."""
-    nesterov: bool = False
-    """SGD only."""
-    betas: tuple[Annotated[float, Field(ge=0, lt=1)], Annotated[float, Field(ge=0, lt=1)]] = (0.9, 0.999)
-    """Adam only."""
-    eps: Annotated[float, Field(gt=0)] = 1e-8
-    """Adam only."""
-    decoupled: bool = False
-    """Adam only: AdamW's decoupled weight decay instead of Adam's L2 term in the gradient."""
 
 
 def _optimiser_case(params: OptimiserParams, rng: np.random.Generator, device: str, kind: str) -> CaseData:

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import numpy as np
-from pydantic import Field
 
+from quizapp.exercises.params.tabular import WineParams
 from quizapp.exercises.references.base import (
     CaseData,
-    CaseParams,
     call,
     reference,
 )
 
 # -- pandas ----------------------------------------------------------------------------------------
-
-
-class WineParams(CaseParams):
-    rows: Annotated[int, Field(ge=1, le=200)]
-    missing: bool = False
-    """Some prices and some countries missing."""
-    countries: list[str] = Field(default_factory=lambda: ["Italy", "France"])
-    last_label: Annotated[int, Field(ge=0)] = 2
 
 
 _COUNTRIES = ["Italy", "France", "Spain", "US", "Chile", "Portugal"]
