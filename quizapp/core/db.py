@@ -8,10 +8,11 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+    from sqlite_utils.db import Table
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -89,10 +90,10 @@ class QuizDatabase:
             self._full = _import_sqlite_utils().Database(self.conn)
         return self._full
 
-    def __getitem__(self, table: str):
-        return self.full[table]
+    def __getitem__(self, table: str) -> Table:
+        return self.full.table(table)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.full, name)
 
 
