@@ -11,8 +11,9 @@ from rich.console import Group
 from rich.text import Text
 
 from quizapp import locations
+from quizapp.core.kinds import kind_of
 from quizapp.core.latex import formula_problems, formula_to_unicode, text_math_problems, to_unicode
-from quizapp.core.loader import RENDERED_FIELDS, find_deck_files, load_deck_file, rendered_texts
+from quizapp.core.loader import find_deck_files, load_deck_file
 from quizapp.tui.render import inline, rich_text
 
 CONTENT = locations.builtin_content_dir()
@@ -109,12 +110,13 @@ _LEFTOVER_MARKUP = re.compile(r"`|\*\*|(?<![\w*])\*\w[^*]*\*|(?<!\\)\$(?!\d)|\\[
 def _deck_texts():
     for path in find_deck_files([CONTENT]):
         for card in load_deck_file(path).cards:
-            for field in RENDERED_FIELDS[card.kind]:
+            kind = kind_of(card.kind)
+            for field in kind.rendered_fields:
                 value = card.data.get(field)
                 values = value if isinstance(value, list) else [value]
                 for value in values:
                     if value:
-                        for text in rendered_texts(card.kind, field, value):
+                        for text in kind.rendered_texts(field, value):
                             yield f"{card.id}.{field}", text
 
 

@@ -81,7 +81,7 @@ async def test_type_in_card_checks_the_answer(collection):
     app = make_app(collection, start="study")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        screen.show_card(screen.session.card("isin"))
+        screen.show_id("isin")
         await pilot.pause()
         await pilot.press(*'df[df.country.isin(["Italy","France"])];')
         await pilot.press("enter")
@@ -94,7 +94,7 @@ async def test_wrong_type_in_answer_suggests_again(collection):
     app = make_app(collection, start="study")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        screen.show_card(screen.session.card("conv-t"))
+        screen.show_id("conv-t")
         await pilot.pause()
         await pilot.press("1", "0", "enter")
         answer = text_of(app, "#answer")
@@ -108,9 +108,9 @@ async def test_choice_card_is_answered_with_a_number(collection):
     app = make_app(collection, start="study")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        screen.show_card(screen.session.card("gap"))
+        screen.show_id("gap")
         await pilot.pause()
-        right = screen.option_order.index(0) + 1  # options are shuffled; index 0 is the right one
+        right = screen.study.choices.index(screen.card.data["answer"]) + 1  # options are shuffled
         assert f" {right}  nn.AdaptiveAvgPool2d(1)" in text_of(app, "#prompt")
         await pilot.press(str(right))
         assert "✓ Correct" in text_of(app, "#answer")
@@ -122,7 +122,7 @@ async def test_spot_the_bug_shows_the_explanation_and_the_fix(collection):
     app = make_app(collection, start="study")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        screen.show_card(screen.session.card("argwhere-and"))
+        screen.show_id("argwhere-and")
         await pilot.pause()
         await pilot.press("space")
         answer = text_of(app, "#answer")

@@ -2,48 +2,48 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from quizapp.core import cloze
+from quizapp.core.kinds import KINDS, CardData
 from quizapp.core.problem import Problem
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from quizapp.core.yaml_source import YamlDocument
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
-class StudyCard:
-    """One schedulable thing made from a card in a deck file (a reverse card makes two)."""
+class CardContent:
+    """What one schedulable card shows, made from a card in a deck file (a reverse card makes two):
+    the content columns of its row in `cards`. Its scheduling state is the study session's."""
 
     id: str
     note_id: str
     deck: str
     kind: str
-    data: dict
+    data: CardData
     tags: list[str]
     file: str
     position: int
 
-    def row(self) -> dict:
-        data = json.dumps(self.data, ensure_ascii=False, sort_keys=True)
+    def row(self) -> dict[str, object]:
         return {
             "id": self.id,
             "note_id": self.note_id,
             "deck": self.deck,
             "kind": self.kind,
-            "data": data,
+            "data": json.dumps(self.data, ensure_ascii=False, sort_keys=True),
             "tags": " " + " ".join(self.tags) + " ",
             "file": self.file,
             "position": self.position,
             "present": 1,
-            "content_hash": hashlib.sha1(data.encode()).hexdigest(),
         }
 
 
@@ -55,7 +55,7 @@ class DeckLoad:
     deck_id: str | None = None
     title: str = ""
     description: str = ""
-    cards: list[StudyCard] = field(default_factory=list)
+    cards: list[CardContent] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     deck_line: int = 1
     note_lines: dict[str, int] = field(default_factory=dict)
@@ -137,85 +137,32 @@ def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
         result.note_lines[card.id] = document.locate(("cards", index)).start_mark.line + 1
         tags = list(dict.fromkeys([*deck_file.deck.tags, *card.tags]))
         source = card.source or deck_file.deck.source
-        for sub, (card_id, data) in enumerate(_expand(card)):
+        kind = card.kind  # type: ignore[attr-defined]  # each kind's model declares it
+        # vars(): the validated fields as the model holds them, without copying them out.
+        for sub, (card_id, data) in enumerate(KINDS[kind].expand(vars(card))):
             data["source"] = source
             result.cards.append(
-                StudyCard(
-                    card_id, card.id, deck_file.deck.id, card.kind, data, tags, str(path), index * 100 + sub
+                CardContent(
+                    card_id, card.id, deck_file.deck.id, kind, data, tags, str(path), index * 100 + sub
                 )
             )
     return result
 
 
-def _expand(card) -> list[tuple[str, dict]]:
-    """The study cards one deck-file card turns into, with what the study screen needs to show."""
-    if card.kind == "basic":
-        return [(card.id, {"front": card.front, "back": card.back})]
-    if card.kind == "reverse":
-        return [
-            (card.id, {"front": card.front, "back": card.back}),
-            (f"{card.id}#rev", {"front": card.back, "back": card.front, "reversed": True}),
-        ]
-    if card.kind == "cloze":
-        return [
-            (f"{card.id}#c{n}", {"text": card.text, "cloze": n, "extra": card.extra})
-            for n in cloze.numbers(card.text)
-        ]
-    if card.kind == "choice":
-        return [
-            (
-                card.id,
-                {
-                    "question": card.question,
-                    "options": card.options,
-                    "answer": card.answer,
-                    "explain": card.explain,
-                },
-            )
-        ]
-    if card.kind == "type":
-        return [
-            (
-                card.id,
-                {
-                    "question": card.question,
-                    "answers": [card.answer, *card.accept],
-                    "case_sensitive": card.case_sensitive,
-                    "explain": card.explain,
-                },
-            )
-        ]
-    if card.kind == "bug":
-        return [
-            (
-                card.id,
-                {
-                    "code": card.code,
-                    "question": card.question,
-                    "answer": card.answer,
-                    "fix": card.fix,
-                    "line": card.line,
-                    "lang": card.lang,
-                },
-            )
-        ]
-    return [(card.id, {"code": card.code, "output": card.output, "explain": card.explain, "lang": card.lang})]
-
-
-def _pydantic_problems(document: YamlDocument, error) -> list[Problem]:
+def _pydantic_problems(document: YamlDocument, error: ValidationError) -> list[Problem]:
     from quizapp.core.yaml_source import pydantic_problems
 
-    kinds = {"basic", "reverse", "cloze", "choice", "type", "bug", "output"}
+    kinds = KINDS.keys()
 
-    def rewrite(item: dict) -> tuple[tuple, str] | None:
+    def rewrite(item: dict[str, Any]) -> tuple[tuple[str | int, ...], str] | None:
         loc = item["loc"]
         if item["type"] == "union_tag_invalid":
             return (
                 *loc,
                 "kind",
-            ), f"unknown kind {item['input'].get('kind')!r}; expected one of {', '.join(sorted(kinds))}"
+            ), f"unknown kind {item['input'].get('kind')!r}; expected one of {', '.join(kinds)}"
         if item["type"] == "union_tag_not_found":
-            return loc, f"missing field 'kind' (one of {', '.join(sorted(kinds))})"
+            return loc, f"missing field 'kind' (one of {', '.join(kinds)})"
         if item["type"] == "string_pattern_mismatch" and loc[-1] == "id":
             return loc, (
                 "an id is 2–64 characters: lowercase letters, digits, '.', '_' or '-', starting with "
@@ -231,9 +178,9 @@ def _pydantic_problems(document: YamlDocument, error) -> list[Problem]:
     return pydantic_problems(document, items, rewrite)
 
 
-def _semantic_problems(document: YamlDocument, data: dict) -> list[Problem]:
+def _semantic_problems(document: YamlDocument, data: dict[str, Any]) -> list[Problem]:
     """Checks across fields and cards, on the raw data so they run even when the schema fails."""
-    problems = []
+    problems: list[Problem] = []
     cards = data.get("cards")
     if not isinstance(cards, list):
         return problems
@@ -242,7 +189,7 @@ def _semantic_problems(document: YamlDocument, data: dict) -> list[Problem]:
         if not isinstance(card, dict):
             continue
         at = ("cards", index)
-        card_id, kind = card.get("id"), card.get("kind")
+        card_id, kind = card.get("id"), KINDS.get(str(card.get("kind")))
         if isinstance(card_id, str):
             if card_id in seen:
                 problems.append(
@@ -252,68 +199,22 @@ def _semantic_problems(document: YamlDocument, data: dict) -> list[Problem]:
                 )
             else:
                 seen[card_id] = document.locate(at).start_mark.line + 1
-        if kind == "cloze" and isinstance(card.get("text"), str):
-            try:
-                if not cloze.parse(card["text"]):
-                    problems.append(document.problem((*at, "text"), "cloze text has no {{c1::…}} blank"))
-            except cloze.ClozeError as error:
-                problems.append(document.problem((*at, "text"), str(error)))
-        elif kind == "choice" and isinstance(card.get("options"), list) and card.get("answer") is not None:
-            right = sum(str(option) == str(card["answer"]) for option in card["options"])
-            if right != 1:
-                problems.append(
-                    document.problem(
-                        (*at, "answer"),
-                        "answer matches none of the options; write the right option exactly"
-                        if right == 0
-                        else f"answer matches {right} options; exactly one must be right",
-                    )
-                )
-        elif (
-            kind == "bug"
-            and isinstance(card.get("line"), int)
-            and isinstance(card.get("code"), str)
-            and card["line"] > len(card["code"].splitlines())
-        ):
-            problems.append(
-                document.problem((*at, "line"), f"line {card['line']} is past the end of the code")
-            )
+        if kind is not None:
+            problems.extend(document.problem((*at, field), message) for field, message in kind.check(card))
     return problems
 
 
-# The fields the study screen renders as Markdown with formulas, per card kind (type answers are code).
-RENDERED_FIELDS = {
-    "basic": ("front", "back"),
-    "reverse": ("front", "back"),
-    "cloze": ("text", "extra"),
-    "choice": ("question", "options", "answer", "explain"),
-    "type": ("question", "explain"),
-    "bug": ("question", "answer"),
-    "output": ("explain",),
-}
-
-
-def rendered_texts(kind: str, field_name: str, value: str) -> list[str]:
-    """The texts a field is shown as: a cloze text once per blank number, hidden and revealed."""
-    if kind != "cloze" or field_name != "text":
-        return [value]
-    try:
-        numbers = cloze.numbers(value)
-    except cloze.ClozeError:
-        return []
-    return [cloze.render(value, n, revealed=revealed) for n in numbers for revealed in (False, True)]
-
-
-def _formula_problems(document: YamlDocument, data: dict) -> list[Problem]:
+def _formula_problems(document: YamlDocument, data: dict[str, Any]) -> list[Problem]:
     """A problem for each formula that would not render cleanly on the study screen."""
     from quizapp.core.latex import text_math_problems
 
-    problems = []
+    problems: list[Problem] = []
     cards = data.get("cards")
     for index, card in enumerate(cards if isinstance(cards, list) else []):
-        if not isinstance(card, dict):
+        kind = KINDS.get(str(card.get("kind"))) if isinstance(card, dict) else None
+        if kind is None:
             continue
-        for field_name in RENDERED_FIELDS.get(card.get("kind"), ()):
+        for field_name in kind.rendered_fields:
             values = card.get(field_name)
             for position, value in enumerate(values if isinstance(values, list) else [values]):
                 if not isinstance(value, str):
@@ -324,9 +225,7 @@ def _formula_problems(document: YamlDocument, data: dict) -> list[Problem]:
                     else ("cards", index, field_name)
                 )
                 messages = [
-                    m
-                    for text in rendered_texts(card["kind"], field_name, value)
-                    for m in text_math_problems(text)
+                    m for text in kind.rendered_texts(field_name, value) for m in text_math_problems(text)
                 ]
                 problems.extend(document.problem(at, message) for message in dict.fromkeys(messages))
     return problems

@@ -16,6 +16,7 @@ from fsrs import Rating, State
 from quizapp.config import Settings
 from quizapp.core.clock import day_bounds, from_epoch, study_day
 from quizapp.core.db import write_transaction
+from quizapp.core.kinds import KINDS, CardData
 from quizapp.core.parameters import CARDS, parameters_in_use
 from quizapp.core.scheduling import (
     NEW,
@@ -28,7 +29,7 @@ from quizapp.core.scheduling import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from quizapp.core.db import QuizDatabase
 
 LEARN_AHEAD = timedelta(minutes=20)
 
@@ -42,9 +43,9 @@ class StudyFilter:
     """Go through every matching card once, due or not (e.g. the hardest cards, from stats).
     Answers are graded by FSRS as usual, which handles early reviews."""
 
-    def sql(self) -> tuple[str, list]:
+    def sql(self) -> tuple[str, dict[str, object]]:
         clauses = ["present = 1", "suspended = 0", "(buried_until is null or buried_until <= :now)"]
-        params: dict = {}
+        params: dict[str, object] = {}
         if self.deck:
             clauses.append("deck = :deck")
             params["deck"] = self.deck
@@ -59,11 +60,14 @@ class StudyFilter:
 
 
 @dataclass(frozen=True)
-class StudyCardRow:
+class SessionCard:
+    """A card as a study session hands it out: what it shows (`kind`, `data`, from the deck file
+    through the loader's `CardContent`) and where it stands in its schedule."""
+
     id: str
     deck: str
     kind: str
-    data: dict
+    data: CardData
     state: int
     due: float | None
     reps: int
@@ -136,7 +140,7 @@ class StudySession:
 
     def __init__(
         self,
-        db: Database,
+        db: QuizDatabase,
         settings: Settings,
         study_filter: StudyFilter = StudyFilter(),
         new_limit: int | None = None,
@@ -190,7 +194,7 @@ class StudySession:
             self._today = answered_today(self.db, self.settings, now)
         return self._today
 
-    def next_card(self, now: datetime) -> StudyCardRow | None:
+    def next_card(self, now: datetime) -> SessionCard | None:
         where, params = self.filter.sql()
         t = now.timestamp()
         _start, day_end = self._day(now)
@@ -246,7 +250,7 @@ class StudySession:
         learning, review = self._due_today
         return Counts(new=new, learning=learning, review=min(review, self.review_allowance(now)))
 
-    def _count_due(self, where: str, params: dict) -> list[int]:
+    def _count_due(self, where: str, params: dict[str, object]) -> list[int]:
         """The learning and the review cards due before the study day ends."""
         return [
             self.db.execute(
@@ -395,7 +399,10 @@ class StudySession:
             self.db.execute(
                 f"update cards set buried_until = ? where id in ({marks})", [day_end, *(r[0] for r in rows)]
             )
-        return [_Buried(*row[:4], waiting=bool(row[4])) for row in rows]
+        return [
+            _Buried(card_id, buried_until, state, due, bool(waiting))
+            for card_id, buried_until, state, due, waiting in rows
+        ]
 
     def suspend(self, card_id: str) -> None:
         self._set_flag(card_id, {"suspended": 1})
@@ -443,7 +450,7 @@ class StudySession:
         self._due_today = None  # counted again
         return last.card_id
 
-    def card(self, card_id: str) -> StudyCardRow:
+    def card(self, card_id: str) -> SessionCard:
         row = next(self.db.query("select * from cards where id = ?", [card_id]), None)
         if row is None:
             raise KeyError(card_id)
@@ -480,14 +487,14 @@ _INSERT_REVIEW = (
 )
 
 
-def _set_columns(db: Database, card_id: str, values: dict) -> None:
+def _set_columns(db: QuizDatabase, card_id: str, values: dict) -> None:
     """Write `values` (columns of ours: schedule and flags) into the card's row."""
     assignments = ", ".join(f"{column} = :{column}" for column in values)
     db.execute(f"update cards set {assignments} where id = :id", {**values, "id": card_id})
 
 
-def _study_row(row: dict) -> StudyCardRow:
-    return StudyCardRow(
+def _study_row(row: dict) -> SessionCard:
+    return SessionCard(
         id=row["id"],
         deck=row["deck"],
         kind=row["kind"],
@@ -499,34 +506,46 @@ def _study_row(row: dict) -> StudyCardRow:
     )
 
 
-def suspended_cards(db: Database) -> list[dict]:
+def suspended_cards(db: QuizDatabase) -> list[dict]:
     """Suspended cards still in the files: id, deck and the first line of what each asks."""
     rows = db.query(
-        "select id, deck, data from cards where suspended = 1 and present = 1 order by deck, position"
+        "select id, deck, kind, data from cards where suspended = 1 and present = 1 order by deck, position"
     )
-    return [{"id": row["id"], "deck": row["deck"], "prompt": card_prompt(row["data"])} for row in rows]
+    return [
+        {"id": row["id"], "deck": row["deck"], "prompt": card_prompt(row["data"], kind=row["kind"])}
+        for row in rows
+    ]
 
 
-def unsuspend_cards(db: Database, card_ids: list[str]) -> int:
+def unsuspend_cards(db: QuizDatabase, card_ids: list[str]) -> int:
     with write_transaction(db):
         for card_id in card_ids:
             db.execute("update cards set suspended = 0 where id = ?", [card_id])
     return len(card_ids)
 
 
-def card_prompt(data: str | None, width: int = 60) -> str:
-    """The first line of what a card asks, to recognise it in a list."""
+def card_prompt(data: str | None, width: int = 60, *, kind: str | None = None) -> str:
+    """The first line of what a card asks, to recognise it in a list.
+
+    Args:
+        data: the card's `data` column (JSON).
+        kind: the card's kind, which says what it asks; without it, the first of the fields most
+            kinds ask with.
+    """
     try:
         fields = json.loads(data or "{}")
     except ValueError:
         return ""
-    text = next((fields[key] for key in ("front", "question", "text", "code") if fields.get(key)), "")
+    if kind in KINDS:
+        text = KINDS[kind].prompt(fields)
+    else:
+        text = next((fields[key] for key in ("front", "question", "text", "code") if fields.get(key)), "")
     line = str(text).strip().splitlines()[0] if str(text).strip() else ""
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def hardest_cards(
-    db: Database, count: int, now: datetime, study_filter: StudyFilter = StudyFilter()
+    db: QuizDatabase, count: int, now: datetime, study_filter: StudyFilter = StudyFilter()
 ) -> tuple[str, ...]:
     """The cards with the most lapses (then the highest difficulty) that have lapsed at least once."""
     where, params = study_filter.sql()
@@ -537,7 +556,7 @@ def hardest_cards(
     return tuple(row[0] for row in rows)
 
 
-def answered_today(db: Database, settings: Settings, now: datetime) -> AnsweredToday:
+def answered_today(db: QuizDatabase, settings: Settings, now: datetime) -> AnsweredToday:
     """Today's answers over all decks, from the log (undone ones left out)."""
     start, _end = day_bounds(now, settings.day_starts_at_hour)
     introduced, reviewed = db.execute(
@@ -548,7 +567,7 @@ def answered_today(db: Database, settings: Settings, now: datetime) -> AnsweredT
     return AnsweredToday(start, introduced, reviewed)
 
 
-def deck_overview(db: Database, settings: Settings, now: datetime) -> list[dict]:
+def deck_overview(db: QuizDatabase, settings: Settings, now: datetime) -> list[dict]:
     """Per deck: title, and how many new, learning and due cards wait today (home screen)."""
     t = now.timestamp()
     _start, day_end = day_bounds(now, settings.day_starts_at_hour)

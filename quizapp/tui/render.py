@@ -6,13 +6,15 @@ markup) and its control characters are made visible (`core.untrusted.visible`) o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from quizapp.core import kinds
 from quizapp.core.latex import math_spans, unescape_dollars
-from quizapp.core.untrusted import visible
+from quizapp.core.untrusted import safe_text, visible
 
 if TYPE_CHECKING:
     from rich.syntax import Syntax
@@ -85,3 +87,34 @@ def rich_text(text: str | None, style: str = "") -> RenderableType:
     if rest:
         parts.append(inline(rest, style))
     return parts[0] if len(parts) == 1 else Group(*parts)
+
+
+def blocks(card_blocks: Iterable[kinds.Block]) -> list[RenderableType]:
+    """A card kind's blocks (its front or its back) as renderables, one or more each."""
+    return [renderable for block in card_blocks for renderable in _block(block)]
+
+
+def _block(block: kinds.Block) -> Iterator[RenderableType]:
+    match block:
+        case kinds.Prose(text, muted):
+            yield rich_text(text, "dim" if muted else "")
+        case kinds.Code(code, lang, highlight_line):
+            yield code_block(code, lang, highlight_line=highlight_line)
+        case kinds.Heading(text):
+            yield Text(text, style="bold")
+        case kinds.Hint(text, spaced):
+            yield Text(("\n" if spaced else "") + text, style="dim")
+        case kinds.Options(items):
+            yield Text("")
+            for number, option in enumerate(items, start=1):
+                line = Text(f" {number}  ", style="bold")
+                line.append_text(inline(option))
+                yield line
+        case kinds.Labelled(label, text):
+            yield Text.assemble(label, inline(text))
+        case kinds.Plain(text, muted):
+            yield safe_text(text, style="dim" if muted else "")
+        case kinds.Printed(text):
+            yield safe_text(text, style="#e6db74")
+        case kinds.Typed(text):
+            yield Text.assemble("You typed: ", (visible(text) or "(nothing)", "red"))

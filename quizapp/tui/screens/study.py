@@ -1,30 +1,33 @@
-"""The study screen: front → reveal → grade, with type-in and choice cards, undo, suspend, bury."""
+"""The study screen: front → answer or reveal → grade, with undo, suspend and bury.
+
+It renders what `quizapp.application.study.Study` holds and calls one of its methods per key:
+the card kinds say what a card shows (`quizapp.core.kinds`) and how an answer is judged, the
+sitting how it is graded.
+"""
 
 from __future__ import annotations
 
-import random
-import time
 from datetime import timedelta
 from typing import ClassVar
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from quizapp.core import answers, cloze
-from quizapp.core.study import StudyCardRow, StudyFilter, StudySession
+from quizapp.application.study import Study
+from quizapp.core.kinds import AnswerMode, kind_of
+from quizapp.core.study import SessionCard, StudyFilter, StudySession
 from quizapp.core.untrusted import safe_text, visible
+from quizapp.tui import render
 from quizapp.tui.keybar import KeyBar
-from quizapp.tui.render import code_block, inline, rich_text
+from quizapp.tui.screens.base import QuizScreen
 
 GRADE_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
-TYPED_KINDS = ("type", "output")
 
 
 def format_interval(interval: timedelta) -> str:
@@ -43,35 +46,44 @@ def format_interval(interval: timedelta) -> str:
     return f"{days / 365:.1f}y"
 
 
-class StudyScreen(Screen[None]):
+class StudyScreen(QuizScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "Show answer", id="reveal"),
         Binding("enter", "accept", "Suggested grade", id="accept", show=False),
-        Binding("1", "number(1)", "Again", id="rate-again", show=False),
-        Binding("2", "number(2)", "Hard", id="rate-hard", show=False),
-        Binding("3", "number(3)", "Good", id="rate-good", show=False),
-        Binding("4", "number(4)", "Easy", id="rate-easy", show=False),
-        *(Binding(str(n), f"number({n})", f"Option {n}", show=False) for n in range(5, 10)),
+        # A number key grades once the answer is shown, and picks an option on a choice card before:
+        # `check_action` enables the one that applies, and Textual runs the first binding enabled.
+        *(
+            Binding(str(rating), f"rate({rating})", name, id=f"rate-{name.lower()}", show=False)
+            for rating, name in GRADE_NAMES.items()
+        ),
+        *(Binding(str(n), f"choose({n})", f"Option {n}", show=False) for n in range(1, 10)),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("b", "bury", "Bury", id="bury"),
         Binding("s", "suspend", "Suspend", id="suspend"),
         Binding("escape", "back", "Back", id="back"),
     ]
 
-    card: var[StudyCardRow | None] = var(None, bindings=True)
+    card: var[SessionCard | None] = var(None, bindings=True)
     """The card on screen; None once the session is over."""
     revealed: var[bool] = var(False, bindings=True)
-    finished: var[bool] = var(False, bindings=True)
 
     def __init__(self, study_filter: StudyFilter, new_limit: int | None = None) -> None:
         super().__init__()
         self.study_filter = study_filter
         self.new_limit = new_limit
-        self.session: StudySession | None = None
-        self.correct: bool | None = None
-        """For type-in and choice cards: whether the answer given was right."""
-        self.option_order: list[int] = []
-        self.shown_at = 0.0
+        self._study: Study | None = None
+
+    @property
+    def study(self) -> Study:
+        """The sitting, opened when the screen is mounted."""
+        if self._study is None:
+            raise RuntimeError("the study screen is not mounted yet")
+        return self._study
+
+    @property
+    def session(self) -> StudySession:
+        """The sitting's scheduling session (tests/test_stats.py reads it)."""
+        return self.study.session
 
     def compose(self) -> ComposeResult:
         yield Static(id="progress")
@@ -84,7 +96,7 @@ class StudyScreen(Screen[None]):
 
     def on_mount(self) -> None:
         collection = self.app.collection
-        self.session = StudySession(collection.db, collection.settings, self.study_filter, self.new_limit)
+        self._study = Study(collection, self.study_filter, self.new_limit, clock=self.app.clock)
         self.show_next()
         # The first answer writes through sqlite-utils; load it once the card is on screen.
         self.set_timer(0.3, lambda: collection.db.full)
@@ -92,13 +104,18 @@ class StudyScreen(Screen[None]):
     # -- showing -----------------------------------------------------------------------------------
 
     def show_next(self) -> None:
-        self.show_card(self.session.next_card(self.app.clock()))
+        self.study.next_card()
+        self._show_card()
 
-    def show_card(self, card: StudyCardRow | None) -> None:
-        self.card = card
+    def show_id(self, card_id: str) -> None:
+        """Show the card with this id, unanswered (a jump to one card, as the tests make)."""
+        self.study.show_id(card_id)
+        self._show_card()
+
+    def _show_card(self) -> None:
+        """Draw the sitting's card on screen, front only (or the summary once none is left)."""
+        self.card = card = self.study.card
         self.revealed = False
-        self.correct = None
-        self.finished = card is None
         typed = self.query_one("#typed", Input)
         typed.value = ""
         self.query_one("#answer", Static).update("")
@@ -109,107 +126,35 @@ class StudyScreen(Screen[None]):
             typed.display = False
             self.query_one("#prompt", Static).update(self._summary())
             return
-        self.shown_at = time.monotonic()
-        if card.kind == "choice":
-            order = list(range(len(card.data["options"])))
-            random.Random(card.id).shuffle(order)
-            self.option_order = order
         self.query_one("#prompt", Static).update(self._front(card))
-        typed.display = card.kind in TYPED_KINDS
+        typed.display = kind_of(card.kind).answer_mode is AnswerMode.TYPE
         if typed.display:
             typed.focus()
         else:
             self.query_one("#card-area").focus()
         self.query_one("#card-area").scroll_home(animate=False)
 
-    def _front(self, card: StudyCardRow) -> Group:
-        data = card.data
+    def _front(self, card: SessionCard) -> Group:
         header = safe_text(f"{card.deck} · {card.kind}" + (" · new" if card.state == 0 else ""), style="dim")
-        if card.kind in ("basic", "reverse"):
-            body = [rich_text(data["front"])]
-        elif card.kind == "cloze":
-            body = [rich_text(cloze.render(data["text"], data["cloze"], revealed=False))]
-        elif card.kind == "choice":
-            body = [rich_text(data["question"]), Text("")]
-            for shown, index in enumerate(self.option_order, start=1):
-                line = Text(f" {shown}  ", style="bold")
-                line.append_text(inline(data["options"][index]))
-                body.append(line)
-            body.append(Text("\nPress the number of your answer.", style="dim"))
-        elif card.kind == "type":
-            body = [rich_text(data["question"])]
-        elif card.kind == "bug":
-            body = [
-                rich_text(data["question"]),
-                code_block(data["code"], data["lang"]),
-                Text("Think it through, then press space.", style="dim"),
-            ]
-        else:  # output
-            body = [Text("What does this print?", style="bold"), code_block(data["code"], data["lang"])]
+        body = render.blocks(kind_of(card.kind).front(card.id, card.data))
         return Group(header, Text(""), *body)
 
-    def _back(self, card: StudyCardRow) -> Group:
-        data = card.data
-        parts: list = []
-        if self.correct is not None:
+    def _back(self, card: SessionCard) -> Group:
+        answer = self.study.answer
+        parts: list[RenderableType] = [Text("─" * 40, style="dim")]
+        if answer is not None:
             parts.append(
-                Text(
-                    "✓ Correct" if self.correct else "✗ Not quite",
-                    style="bold green" if self.correct else "bold red",
-                )
+                Text("✓ Correct", style="bold green")
+                if answer.correct
+                else Text("✗ Not quite", style="bold red")
             )
-        if card.kind in ("basic", "reverse"):
-            parts.append(rich_text(data["back"]))
-        elif card.kind == "cloze":
-            parts.append(rich_text(cloze.render(data["text"], data["cloze"], revealed=True)))
-            if data.get("extra"):
-                parts.append(rich_text(data["extra"], "dim"))
-        elif card.kind == "choice":
-            parts.append(Text.assemble("Answer: ", inline(data["answer"])))
-            if data.get("explain"):
-                parts.append(rich_text(data["explain"]))
-        elif card.kind == "type":
-            typed = self.query_one("#typed", Input).value
-            if not self.correct:
-                parts.append(Text.assemble("You typed: ", (visible(typed) or "(nothing)", "red")))
-            parts.append(Text.assemble("Answer: ", inline(data["answers"][0])))
-            if len(data["answers"]) > 1:
-                parts.append(safe_text("Also accepted: " + " · ".join(data["answers"][1:]), style="dim"))
-            if data.get("explain"):
-                parts.append(rich_text(data["explain"]))
-        elif card.kind == "bug":
-            if data.get("line"):
-                parts.append(code_block(data["code"], data["lang"], highlight_line=data["line"]))
-            parts.append(rich_text(data["answer"]))
-            if data.get("fix"):
-                parts.append(Text("Fixed:", style="bold"))
-                parts.append(code_block(data["fix"], data["lang"]))
-        else:  # output
-            typed = self.query_one("#typed", Input).value
-            if not self.correct:
-                parts.append(Text.assemble("You typed: ", (visible(typed) or "(nothing)", "red")))
-            parts.append(Text("It prints:", style="bold"))
-            parts.append(safe_text(data["output"], style="#e6db74"))
-            if data.get("explain"):
-                parts.append(rich_text(data["explain"]))
-        return Group(Text("─" * 40, style="dim"), *parts)
-
-    def _scope(self) -> str:
-        """What this session studies, in words: the deck's title, a tag, or the hardest cards."""
-        if self.study_filter.cram:
-            return "Hardest cards"
-        if self.study_filter.deck:
-            row = self.app.collection.db.execute(
-                "select title from decks where id = ?", [self.study_filter.deck]
-            ).fetchone()
-            return row[0] if row else self.study_filter.deck
-        return f"#{self.study_filter.tag}" if self.study_filter.tag else "All decks"
+        parts += render.blocks(kind_of(card.kind).back(card.data, answer))
+        return Group(*parts)
 
     def _update_progress(self) -> None:
-        counts = self.session.counts(self.app.clock())
-        scope = self._scope()
+        counts = self.study.counts()
         progress = Text.assemble(
-            (visible(scope), "bold"),
+            (visible(self.study.title), "bold"),
             "   ",
             ("New ", "dim"),
             (str(counts.new), "bold blue"),
@@ -220,13 +165,12 @@ class StudyScreen(Screen[None]):
             ("   left today ", "dim"),
             str(counts.total),
             ("  · done ", "dim"),
-            str(self.session.tally.done),
+            str(self.study.tally.done),
         )
         self.query_one("#progress", Static).update(progress)
 
     def _summary(self) -> Group:
-        tally = self.session.tally
-        now = self.app.clock()
+        tally = self.study.tally
         lines = [
             Text("Session complete 🎉" if tally.done else "Nothing is due here right now.", style="bold")
         ]
@@ -238,20 +182,17 @@ class StudyScreen(Screen[None]):
                     + " · ".join(f"{GRADE_NAMES[r]} {n}" for r, n in tally.ratings.items())
                 )
             )
-        if not tally.done:
-            lines += [Text(reason) for reason in self.session.held_back(now)]
-        upcoming = self.session.next_due_after_session(now)
-        if upcoming is not None:
-            lines.append(Text(f"Next card due in {format_interval(max(upcoming - now, timedelta(0)))}."))
+        else:
+            lines += [Text(reason) for reason in self.study.held_back()]
+        next_due_in = self.study.next_due_in()
+        if next_due_in is not None:
+            lines.append(Text(f"Next card due in {format_interval(next_due_in)}."))
         lines.append(Text("\nEscape: back to decks · u: undo the last answer", style="dim"))
         return Group(*lines)
 
-    def _suggested(self) -> int:
-        return 1 if self.correct is False else 3
-
     def _show_grades(self) -> None:
-        preview = self.session.preview(self.card.id, self.app.clock())
-        suggested = self._suggested()
+        preview = self.study.preview()
+        suggested = self.study.suggested_rating
         bar = Text()
         for rating, name in GRADE_NAMES.items():
             style = "reverse bold" if rating == suggested else "bold"
@@ -263,24 +204,49 @@ class StudyScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        has_card = self.card is not None
+        card = self.card
         if action == "reveal":
-            return has_card and not self.revealed and self.card.kind != "choice"
+            return card is not None and not self.revealed and self._mode(card) is not AnswerMode.CHOOSE
+        if action == "rate":
+            return card is not None and self.revealed
+        if action == "choose":
+            return (
+                card is not None
+                and not self.revealed
+                and self._mode(card) is AnswerMode.CHOOSE
+                and isinstance(number := parameters[0], int)
+                and number <= len(self.study.choices)
+            )
         if action in ("bury", "suspend"):
-            return has_card
+            return card is not None
         if action == "undo":
-            return self.session is not None and self.session.can_undo
+            return self._study is not None and self.study.can_undo
         return True
 
+    @staticmethod
+    def _mode(card: SessionCard) -> AnswerMode:
+        return kind_of(card.kind).answer_mode
+
     def action_reveal(self) -> None:
+        """Space: show the back; for a typed card, judge what was typed (even nothing) first."""
         if self.card is None or self.revealed:
             return
-        if self.card.kind in TYPED_KINDS:
-            self._check_typed()
-            return
+        if self._mode(self.card) is AnswerMode.TYPE:
+            self.study.answer_typed(self.query_one("#typed", Input).value)
         self._reveal()
 
+    @on(Input.Submitted, "#typed")
+    def _typed_answer(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_reveal()
+
+    def action_choose(self, number: int) -> None:
+        """A number key on a choice card: judge that option and show the back."""
+        if self.study.choose(number) is not None:
+            self._reveal()
+
     def _reveal(self) -> None:
+        assert self.card is not None
         self.revealed = True
         typed = self.query_one("#typed", Input)
         if typed.has_focus:
@@ -288,47 +254,21 @@ class StudyScreen(Screen[None]):
         self.query_one("#answer", Static).update(self._back(self.card))
         self._show_grades()
 
-    def _check_typed(self) -> None:
-        data = self.card.data
-        value = self.query_one("#typed", Input).value
-        if self.card.kind == "type":
-            self.correct = answers.matches(value, data["answers"], case_sensitive=data["case_sensitive"])
-        else:
-            self.correct = answers.normalise(value) == answers.normalise(data["output"]) and bool(
-                value.strip()
-            )
-        self._reveal()
-
-    @on(Input.Submitted, "#typed")
-    def _typed_answer(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.card is not None and not self.revealed:
-            self._check_typed()
-
     def action_accept(self) -> None:
+        """Enter: show the back, or once it is shown take the suggested grade."""
         if self.card is None:
             return
         if not self.revealed:
             self.action_reveal()
         else:
-            self.grade(self._suggested())
+            self.action_rate(self.study.suggested_rating)
 
-    def action_number(self, number: int) -> None:
-        if self.card is None:
-            return
-        if self.revealed:
-            if number <= 4:
-                self.grade(number)
-        elif self.card.kind == "choice" and number <= len(self.option_order):
-            chosen = self.card.data["options"][self.option_order[number - 1]]
-            self.correct = chosen == self.card.data["answer"]
-            self._reveal()
-
-    def grade(self, rating: int) -> None:
-        duration_ms = int((time.monotonic() - self.shown_at) * 1000)
-        if self.session.rate(self.card.id, rating, self.app.clock(), duration_ms=min(duration_ms, 600_000)):
+    def action_rate(self, rating: int) -> None:
+        """1–4 once the back is shown: grade the card, then show the next."""
+        graded = self.study.grade(rating)
+        if graded.leech:
             self.notify(
-                f"Leech: forgotten {self.card.lapses + 1} times, so it is suspended. Rewrite it, then "
+                f"Leech: forgotten {graded.card.lapses + 1} times, so it is suspended. Rewrite it, then "
                 "`quizapp unsuspend` brings it back.",
                 severity="warning",
                 timeout=8,
@@ -337,22 +277,21 @@ class StudyScreen(Screen[None]):
         self.show_next()
 
     def action_undo(self) -> None:
-        card_id = self.session.undo(self.app.clock())
-        if card_id is None:
+        if self.study.undo() is None:
             self.notify("Nothing to undo.")
             return
-        self.show_card(self.session.card(card_id))
+        self._show_card()
         self.notify("Undone.")
 
     def action_bury(self) -> None:
         if self.card is not None:
-            self.session.bury(self.card.id, self.app.clock())
+            self.study.bury()
             self.notify("Buried until tomorrow (u to undo).")
             self.show_next()
 
     def action_suspend(self) -> None:
         if self.card is not None:
-            self.session.suspend(self.card.id)
+            self.study.suspend()
             self.notify("Suspended: it will not come back (u to undo).")
             self.show_next()
 
