@@ -33,7 +33,7 @@ def m001_initial(db: Database) -> None:
             "file": str,
             "position": int,
             "present": int,  # 0 once the card left the files; its history stays
-            "content_hash": str,
+            "content_hash": str,  # no longer written nor read (issue 11); left so no step is needed
             "state": int,  # 0 new, then fsrs.State: 1 learning, 2 review, 3 relearning
             "step": int,
             "stability": float,
