@@ -39,7 +39,6 @@ def test_an_exception_points_at_the_learners_own_line_and_nothing_of_quizapp(tig
 def test_a_syntax_error_is_reported_with_its_line(tight_exercise, checker):
     verdict = checker.check(tight_exercise, "def smooth_l1(pred, target, sigma)\n    pass\n", "mine.py")
     assert not verdict.passed
-    assert verdict.error_line == 1
     assert "SyntaxError" in verdict.error and "mine.py:1" in verdict.error
 
 

@@ -1,4 +1,8 @@
-"""`quizapp exercise` without the TUI: list, check a file, watch a file. Each returns an exit code."""
+"""`quizapp exercise` without the TUI: list, check a file, watch a file. Each returns an exit code.
+
+Parsing and printing only: the use cases (open, check, record, hints, the model solution) are
+`quizapp.application.exercises`'s, the same the exercise screen calls.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from quizapp.exercises.catalog import Catalog, LoadedExercise, load_catalog
 
 if TYPE_CHECKING:
     from quizapp.application.collection import Collection
-    from quizapp.exercises.checker import Checker, Verdict
+    from quizapp.exercises.checker import Checker
     from quizapp.exercises.sandbox.client import SandboxHost
 
 WATCH_INTERVAL_S = 0.2
@@ -61,39 +65,30 @@ def find_exercise(
 
 
 def _next_exercise(catalog: Catalog, collection: Collection) -> LoadedExercise:
-    from quizapp.exercises.path import next_exercise, progress_line
-    from quizapp.exercises.progress import ExerciseProgress
+    from quizapp.application.exercises import learning_path
 
     try:
-        statuses = ExerciseProgress(collection.db, collection.settings).statuses()
+        path = learning_path(collection, datetime.now(UTC), catalog)
     finally:
         collection.close()
-    now = datetime.now(UTC)
-    found = next_exercise(catalog.exercises.values(), statuses, now)
-    progress = progress_line(catalog.exercises.values(), statuses, now)
+    found = path.upcoming
     if found is None:
-        raise ExerciseUsageError(f"nothing to do: {progress}, and none is due to be redone yet")
-    click.echo(visible(f"Next: {found.id} — {found.spec.title} ({progress})"), err=True)
+        raise ExerciseUsageError(f"nothing to do: {path.progress}, and none is due to be redone yet")
+    click.echo(visible(f"Next: {found.id} — {found.spec.title} ({path.progress})"), err=True)
     return found
-
-
-def exercise_folders(collection: Collection) -> list[Path]:
-    return [folder for folder in collection.content_dirs if folder.exists()]
 
 
 def list_exercises(collection: Collection) -> int:
     """Every exercise in the suggested order, with the learner's status, and the progress so far."""
-    from quizapp.exercises.path import next_exercise, path_order, progress_line
-    from quizapp.exercises.progress import ExerciseProgress
+    from quizapp.application.exercises import learning_path
 
+    now = datetime.now(UTC)
     try:
-        catalog = load_catalog(exercise_folders(collection))
-        statuses = ExerciseProgress(collection.db, collection.settings).statuses()
+        catalog = collection.catalog
+        path = learning_path(collection, now)
     finally:
         collection.close()
-    now = datetime.now(UTC)
-    ordered = path_order(catalog.exercises.values())
-    upcoming = next_exercise(ordered, statuses, now)
+    ordered, statuses, upcoming = path.ordered, path.statuses, path.upcoming
     width = max((len(exercise.id) for exercise in ordered), default=0)
     topic = None
     for exercise in ordered:
@@ -104,7 +99,7 @@ def list_exercises(collection: Collection) -> int:
         label = status.label(now) if status else "new"
         mark = "  ← next" if exercise is upcoming else ""
         click.echo(f"  {exercise.id:<{width}}  {label:<20}  {visible(exercise.spec.title)}{mark}")
-    click.echo(f"\n{progress_line(ordered, statuses, now)}")
+    click.echo(f"\n{path.progress}")
     for problem in catalog.problems:
         click.echo(visible(f"skipped: {problem}"), err=True)
     click.echo(
@@ -125,12 +120,12 @@ def starter_text(loaded: LoadedExercise) -> str:
 
 def show_hint(collection: Collection, loaded: LoadedExercise) -> int:
     """Print the hints seen so far and reveal the next one; remembered for the next call and the TUI."""
+    from quizapp.application.exercises import reveal_hint
     from quizapp.core.latex import to_unicode
-    from quizapp.exercises.hints import reveal_next_hint
 
     hints = loaded.spec.hints
     try:
-        shown, revealed = reveal_next_hint(collection.home, loaded.id, len(hints))
+        shown, revealed = reveal_hint(collection, loaded)
     finally:
         collection.close()
     if not hints:
@@ -147,20 +142,19 @@ def show_hint(collection: Collection, loaded: LoadedExercise) -> int:
 
 
 def model_solution(collection: Collection, loaded: LoadedExercise) -> str:
-    from quizapp.exercises.progress import ExerciseProgress
+    from quizapp.application import exercises as use_cases
 
     try:
-        passed = ExerciseProgress(collection.db, collection.settings).status(loaded.id).ever_passed
-    finally:
-        collection.close()
-    if not passed:
+        return use_cases.model_solution(collection, loaded)
+    except use_cases.NotPassedYet:
         raise ExerciseUsageError(
             f"{loaded.id}: the model solution shows once you have passed the exercise "
             f"(quizapp exercise {loaded.id} --check FILE)"
-        )
-    if loaded.solution_path is None:
-        raise ExerciseUsageError(f"{loaded.id} has no model solution")
-    return loaded.solution_path.read_text(encoding="utf-8")
+        ) from None
+    except use_cases.NoModelSolution:
+        raise ExerciseUsageError(f"{loaded.id} has no model solution") from None
+    finally:
+        collection.close()
 
 
 def _read_code(path: Path) -> str:
@@ -175,8 +169,9 @@ def _read_code(path: Path) -> str:
 
 
 def usable_device(device: str) -> str:
-    """The device the references will run on; a usage error when CUDA is asked for and absent."""
-    from quizapp.exercises.checker import DeviceUnavailable, resolve_device
+    """The device the references will run on; a usage error when CUDA is asked for and absent.
+    For the TUI: asks torch in a helper process, so this one never imports it."""
+    from quizapp.exercises.device import DeviceUnavailable, resolve_device
 
     try:
         return resolve_device(device)
@@ -201,27 +196,21 @@ def start_sandbox_early() -> None:
 
 
 def _checker_for(device: str, home: Path) -> tuple[Checker, str]:
-    from quizapp.exercises.checker import Checker, DeviceUnavailable, resolve_device
+    """A checker that builds references in this process (one cold `import torch`, overlapping the
+    sandbox host's start, beats asking a helper process), through the reference cache."""
+    from quizapp.exercises.checker import Checker, DeviceUnavailable
+    from quizapp.exercises.reference_builder import InProcessReferences, resolve_device_here
     from quizapp.exercises.reference_cache import cache_dir
 
     global _early_host
-    checker = Checker(_early_host, cache_dir=cache_dir(home))
+    checker = Checker(_early_host, references=InProcessReferences(cache_dir(home)))
     _early_host = None
     checker.host.start()  # NumPy loads in the host while torch loads here
     try:
-        return checker, resolve_device(device)
+        return checker, resolve_device_here(device)
     except DeviceUnavailable as error:
         checker.close()
         raise ExerciseUsageError(str(error)) from None
-
-
-def _record(collection: Collection, loaded: LoadedExercise, code: str, verdict: Verdict, via: str) -> None:
-    from quizapp.exercises.progress import ExerciseProgress
-
-    if not verdict.cancelled and not verdict.exercise_broken:
-        ExerciseProgress(collection.db, collection.settings).record(
-            loaded.id, code, verdict, datetime.now(UTC), via
-        )
 
 
 def check_file(
@@ -234,6 +223,7 @@ def check_file(
 ) -> int:
     """Check FILE and print the verdict; with `dump` = (CASE, DIR), also write that case's inputs
     and a script that runs FILE on them."""
+    from quizapp.application.exercises import check_exercise, record_attempt
     from quizapp.exercises.report import format_verdict, verdict_json
 
     script = None
@@ -243,19 +233,19 @@ def check_file(
         try:
             if dump is not None:
                 _known_case(loaded, dump[0])  # a typo is said before the check, not after it
-            verdict = checker.check(loaded, code, str(path), device)
+            verdict = check_exercise(checker, loaded, code, str(path), device)
             if dump is not None and not verdict.exercise_broken:
                 script = _dump(checker, loaded, device, dump, path)
         finally:
             checker.close()
-        _record(collection, loaded, code, verdict, "check")
+        record_attempt(collection, loaded, code, verdict, datetime.now(UTC), "check")
     finally:
         collection.close()
     if as_json:
         click.echo(verdict_json(verdict))
     else:
         click.echo(format_verdict(verdict, loaded.spec.title, click.style))
-    if script is not None:
+    if script is not None and dump is not None:
         click.echo(
             visible(f"Case {dump[0]!r} written to {script.parent}; run it with: python {script}"), err=True
         )
@@ -289,18 +279,18 @@ def _check_and_report(
 ) -> None:
     """One round of a watch: the screen cleared (on a terminal), the verdict, and the sandbox's
     layers only the first time. The untouched starter is checked but not stored as an attempt."""
+    from quizapp.application.exercises import check_exercise, record_attempt
     from quizapp.exercises.report import format_verdict
-    from quizapp.exercises.starter import is_untouched
 
     try:
         code = _read_code(path)
     except ExerciseUsageError as error:  # e.g. saved as Latin-1: say so and keep watching
         click.echo(visible(f"{error}; fix it and save again."), err=True)
         return
-    verdict = checker.check(loaded, code, str(path), device)
-    untouched = is_untouched(code, loaded)
-    if not untouched:
-        _record(collection, loaded, code, verdict, "watch")
+    verdict = check_exercise(checker, loaded, code, str(path), device)
+    untouched = record_attempt(
+        collection, loaded, code, verdict, datetime.now(UTC), "watch"
+    ).untouched_starter
     if not first and sys.stdout.isatty():
         click.clear()
     click.echo(f"── {time.strftime('%H:%M:%S')} ──")
@@ -315,11 +305,16 @@ def _check_and_report(
 
 def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, device: str) -> int:
     """Check on start and after every save, until Ctrl+C. Polls, because file-change events are
-    missed on WSL drives, NFS and some editors' atomic saves, which watch modes are notorious for."""
-    from quizapp.exercises.workspace import ensure_solution_file
+    missed on WSL drives, NFS and some editors' atomic saves, which watch modes are notorious for.
+    Without FILE it watches the workspace file, opened as the exercise screen opens it (a passed
+    exercise that is due again starts from scratch)."""
+    from quizapp.application.exercises import open_exercise
 
     if path is None:
-        path = ensure_solution_file(collection.home, loaded)
+        opened = open_exercise(collection, loaded, datetime.now(UTC))
+        path = opened.path
+        if opened.notice:
+            click.echo(visible(opened.notice), err=True)
     # Ctrl+C is how a watch ends. A process started in the background by a non-interactive shell
     # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler: put it back.
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.cases import CaseData
+from quizapp.exercises.catalog import LoadedExercise
 
 SCRIPT = "run_case.py"
 CALLS = "calls.json"

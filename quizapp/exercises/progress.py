@@ -23,14 +23,13 @@ from quizapp.core.scheduling import NEW, SCHEDULE_COLUMNS, answer, fsrs_card, is
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-    from quizapp.exercises.checker import Verdict
+    from quizapp.exercises.verdict import Verdict
 
 
 @dataclass(frozen=True)
 class ExerciseStatus:
     attempts: int
     ever_passed: bool
-    last_passed: bool | None
     due: datetime | None
     """None for an exercise never attempted (it is new, and due now)."""
     state: int
@@ -113,30 +112,18 @@ class ExerciseProgress:
     def statuses(self) -> dict[str, ExerciseStatus]:
         rows = self.db.execute(
             """
-            select a.exercise_id, count(*), max(a.passed),
-                   (select passed from exercise_attempts l where l.exercise_id = a.exercise_id
-                    order by at desc, id desc limit 1),
-                   s.due, coalesce(s.state, 0)
+            select a.exercise_id, count(*), max(a.passed), s.due, coalesce(s.state, 0)
             from exercise_attempts a left join exercise_schedule s on s.exercise_id = a.exercise_id
             group by a.exercise_id
             """
         ).fetchall()
         return {
-            row[0]: ExerciseStatus(
-                row[1], bool(row[2]), bool(row[3]), from_epoch(row[4]) if row[4] else None, row[5]
-            )
+            row[0]: ExerciseStatus(row[1], bool(row[2]), from_epoch(row[3]) if row[3] else None, row[4])
             for row in rows
         }
 
     def status(self, exercise_id: str) -> ExerciseStatus:
-        return self.statuses().get(exercise_id, ExerciseStatus(0, False, None, None, NEW))
-
-    def last_code(self, exercise_id: str) -> str | None:
-        row = self.db.execute(
-            "select code from exercise_attempts where exercise_id = ? order by at desc, id desc limit 1",
-            [exercise_id],
-        ).fetchone()
-        return row[0] if row else None
+        return self.statuses().get(exercise_id, ExerciseStatus(0, False, None, NEW))
 
     def _schedule_row(self, exercise_id: str) -> dict:
         row = self.db.execute(

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.cases import CaseData
+from quizapp.exercises.catalog import LoadedExercise
 
 FORMAT = 1
 CACHE_FOLDER = Path("cache") / "references"

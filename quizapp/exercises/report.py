@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 
 from quizapp.core.untrusted import visible
-from quizapp.exercises.checker import NOT_RUN, Verdict
+from quizapp.exercises.verdict import Verdict
 
 ABS_ERR_REASON = (
     "infinite: a NaN or ±inf where a finite value was expected, or a finite value where ±inf or NaN was"
@@ -37,7 +37,7 @@ def format_verdict(
     width = max(map(len, names), default=0)
     shown = None
     for case, name in zip(verdict.cases, names):
-        if case.message == NOT_RUN:
+        if not case.ran:
             if verdict.nothing_ran:
                 continue  # said once below, not as a ✗ on every case
             lines.append(style(f"  · {name:<{width}}  not run", dim=True))
@@ -77,7 +77,7 @@ def verdict_json(verdict: Verdict) -> str:
     `JSON.parse` and other strict parsers reject. A non-finite number becomes `null`, with a
     `<key>_reason` beside it saying why (`"max_rel_err": null, "max_rel_err_reason": "infinite: …"`)."""
     data = verdict.to_json()
-    data["cases"] = [_case_json(case) for case in data["cases"]]
+    data["cases"] = [_case_json(case) for case in data["cases"]]  # each with its own reasons
     return json.dumps(_finite(data), ensure_ascii=True, allow_nan=False)
 
 
@@ -107,7 +107,7 @@ def _finite(data: dict, reasons: dict[str, str] | None = None) -> dict:
 
 
 def _clean(value: object) -> tuple[object, str | None]:
-    if _non_finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None, "not a number (NaN)" if math.isnan(value) else f"{'-' if value < 0 else '+'}infinity"
     if isinstance(value, dict):
         return _finite(value), None

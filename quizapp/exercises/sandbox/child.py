@@ -18,11 +18,19 @@ import sys
 import traceback
 from importlib.abc import MetaPathFinder
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
 from quizapp.exercises import frames
-from quizapp.exercises.sandbox import confine, wire
+from quizapp.exercises.sandbox import confine, protocol, wire
+from quizapp.exercises.sandbox.protocol import (
+    HARNESS_FAILED_EXIT,
+    SETUP_FAILED_EXIT,
+    CaseRequest,
+    CheckRequest,
+    Limits,
+)
 
 READABLE = confine.readable_roots()
 """Computed once in the host, before any fork."""
@@ -35,18 +43,18 @@ FRAME_BYTES = 16 << 20
 _encode, _write_all, _asarray, _ascontiguous = wire.encode, wire.write_all, np.asarray, np.ascontiguousarray
 
 
-def run(request: dict, results_fd: int, output_fd: int) -> None:
-    """Runs in the forked child; never returns. Exit 70 means quizapp failed before the learner's code ran."""
-    code = 70
+def run(request: CheckRequest, workdir: Path, results_fd: int, output_fd: int) -> NoReturn:
+    """Runs in the forked child; never returns. Its exit code says whether quizapp failed before
+    the learner's code ran (SETUP_FAILED_EXIT) or after (HARNESS_FAILED_EXIT)."""
+    code = SETUP_FAILED_EXIT
     try:
-        workdir = Path(request["workdir"])
-        isolation = _isolate(workdir, request["limits"], results_fd, output_fd)
+        isolation = _isolate(workdir, request.limits, results_fd, output_fd)
         _send({"setup": {"isolation": isolation}})
         code = 0
         _run_cases(workdir, request)
     except BaseException:
         traceback.print_exc()
-        code = code or 71  # 71: the harness failed after the learner's code had run (and may have caused it)
+        code = code or HARNESS_FAILED_EXIT  # the learner's code had run, and may have caused it
     finally:
         try:
             sys.stdout.flush()
@@ -61,7 +69,7 @@ def _send(header: dict, blobs: list[bytes] | tuple = ()) -> None:
     _write_all(_results_fd, _encode(header, blobs))
 
 
-def _isolate(workdir: Path, limits: dict, results_fd: int, output_fd: int) -> list[str]:
+def _isolate(workdir: Path, limits: Limits, results_fd: int, output_fd: int) -> list[str]:
     global _results_fd
     os.setsid()
     confine.die_with_parent()
@@ -78,7 +86,7 @@ def _isolate(workdir: Path, limits: dict, results_fd: int, output_fd: int) -> li
     # A file written past the size limit ends in "File too large" inside the learner's call.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     applied = confine.set_rlimits(
-        cpu_s=limits["cpu_s"], memory_bytes=limits["memory_mb"] << 20, file_bytes=limits["output_mb"] << 20
+        cpu_s=limits.cpu_s, memory_bytes=limits.memory_mb << 20, file_bytes=limits.output_mb << 20
     )
     if not confine.drop_capabilities():
         applied.append("capabilities: not dropped (not Linux)")
@@ -104,23 +112,24 @@ class _Blocked(MetaPathFinder):
         return None
 
 
-def _run_cases(workdir: Path, request: dict) -> None:
-    filename = request["filename"]
-    blocked = request.get("blocked_modules", {})
+def _run_cases(workdir: Path, request: CheckRequest) -> None:
+    filename = request.filename
+    blocked = request.blocked_modules
     for name in list(sys.modules):
         if name.partition(".")[0] in blocked:
             del sys.modules[name]
     sys.meta_path.insert(0, _Blocked(blocked))
     namespace = {"__name__": "solution", "__file__": filename, "__builtins__": builtins}
     # Tracebacks quote the code as it was checked, even if the file changed or never existed.
-    linecache.cache[filename] = (len(request["code"]), None, request["code"].splitlines(True), filename)
+    code = request.code
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:
-        exec(compile(request["code"], filename, "exec"), namespace)
+        exec(compile(code, filename, "exec"), namespace)
     except BaseException as error:
         _send({"load_error": describe(error, filename)})
         return
     _send({"loaded": True})
-    for index, case in enumerate(request["cases"]):
+    for index, case in enumerate(request.cases):
         _send({"start": index})
         try:
             record = _run_case(workdir, index, case, namespace, filename)
@@ -135,20 +144,19 @@ def _run_cases(workdir: Path, request: dict) -> None:
         _send({"case": index, **record})
 
 
-def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: str) -> dict:
+def _run_case(workdir: Path, index: int, case: CaseRequest, namespace: dict, filename: str) -> dict:
     inputs = {
-        name: np.load(workdir / "in" / str(index) / f"{name}.npy", allow_pickle=False)
-        for name in case["inputs"]
+        name: np.load(workdir / protocol.input_file(index, name), allow_pickle=False) for name in case.inputs
     }
     untouched = {name: array.copy() for name, array in inputs.items()}
     changed: list[str] = []
     later_inputs = {
         arg["$array"]
-        for call in case["calls"]
+        for call in case.calls
         for arg in call["args"]
         if isinstance(arg, dict) and "$array" in arg
     }
-    for call in case["calls"]:
+    for call in case.calls:
         function = namespace.get(call["fn"])
         if not callable(function):
             return {
@@ -179,7 +187,7 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
                 }
             }
         for name, value in zip(names, values):
-            problem = _send_output(index, name, value, case["expect"].get(name, {}))
+            problem = _send_output(index, name, value, case.expect.get(name, {}))
             if problem:
                 return {"error": {"type": "output", "message": f"{call['fn']}() → {name}: {problem}"}}
             if name in later_inputs and not frames.is_pandas(value):
@@ -187,7 +195,7 @@ def _run_case(workdir: Path, index: int, case: dict, namespace: dict, filename: 
                 # (a broadcast of 10⁹ elements stays a view).
                 array = _asarray(value)
                 inputs[name] = (
-                    array.copy() if list(array.shape) == case["expect"].get(name, {}).get("shape") else array
+                    array.copy() if list(array.shape) == case.expect.get(name, {}).get("shape") else array
                 )
     mutated = [
         name for name, array in untouched.items() if not np.array_equal(inputs[name], array, equal_nan=True)

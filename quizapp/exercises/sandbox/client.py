@@ -16,11 +16,11 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from quizapp.exercises.sandbox import wire
+from quizapp.exercises.sandbox import protocol, wire
+from quizapp.exercises.sandbox.protocol import CheckRequest, HostReply, Outcome, StopReason
 
 PREPARE_S = 120.0
 """How long the host may take before a check starts (it may be importing pandas on a cold disk)."""
@@ -50,14 +50,6 @@ class SandboxError(RuntimeError):
         super().__init__(message)
         self.records = records or []
         """What the check had reported before the host was lost."""
-
-
-@dataclass
-class HostReply:
-    outcome: dict
-    """How the child ended: exit, signal, stopped (why the host or the client ended it), cpu_s, output …"""
-    records: list[wire.Frame] = field(default_factory=list)
-    """Every frame the child sent, in order, with its blobs."""
 
 
 @cache
@@ -125,7 +117,7 @@ class SandboxHost:
         self._remove_root()  # a host that ended by itself left its folder
         self._root = tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-")
         self._process = subprocess.Popen(
-            [*prefix, sys.executable, "-I", "-m", "quizapp.exercises.sandbox.host", self._root],
+            [*prefix, sys.executable, "-I", "-m", protocol.HOST_MODULE, self._root],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -134,10 +126,11 @@ class SandboxHost:
             start_new_session=True,
             cwd="/",
         )
+        assert self._process.stdout is not None  # stdout=PIPE
         self._reader = wire.FrameReader(self._process.stdout.fileno(), max_header=4 * wire.MAX_HEADER_BYTES)
         self._ready = False
 
-    def run(self, request: dict, inputs: list[list], blobs: list[bytes]) -> HostReply:
+    def run(self, request: CheckRequest, inputs: list[list], blobs: list[bytes]) -> HostReply:
         """Run one check: `inputs` names each blob ([case index, input name]) for the work dir."""
         self.start()
         if not self._ready:
@@ -150,29 +143,29 @@ class SandboxHost:
         self._cancelled_at = None
         records: list[wire.Frame] = []
         try:
-            self._write(wire.encode({"check": request, "inputs": inputs}, blobs))
+            self._write(wire.encode(protocol.check(request, inputs), blobs))
         except OSError as error:
             raise self._lost(records, f"could not send the check ({error})") from None
         deadline = time.monotonic() + PREPARE_S
         while True:
             frame = self._next(deadline, records)
             if frame is None:  # past the deadline, or cancelled and not ending: the host goes, and its checks
-                stopped = "cancelled" if self._cancelled_at is not None else "timed_out"
+                stopped = StopReason.CANCELLED if self._cancelled_at is not None else StopReason.TIMED_OUT
                 self._kill()
-                return HostReply({"stopped": stopped, "host_killed": True}, records)
+                return HostReply(Outcome(stopped=stopped, host_killed=True), records)
             header, frame_blobs = frame
             if header.get("event") == "started":
-                deadline = time.monotonic() + request["limits"]["wall_s"] + GRACE_S
+                deadline = time.monotonic() + request.limits.wall_s + GRACE_S
             elif isinstance(header.get("record"), dict):
                 records.append((header["record"], frame_blobs))
             elif isinstance(header.get("done"), dict):
-                return HostReply(header["done"], records)
+                return HostReply(Outcome.from_wire(header["done"]), records)
 
     def cancel(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._cancelled_at = time.monotonic()
             try:
-                self._write(wire.encode({"cancel": True}))
+                self._write(wire.encode(protocol.CANCEL))
             except OSError:
                 pass
 

@@ -8,11 +8,9 @@ argument) and unmounted afterwards, so nothing is ever written to disk. Elsewher
 folder on disk inside that one, watched for size and removed after the check; the client removes
 its folder when it closes, and the folders of clients that were killed when the next one starts.
 
-Protocol (frames, see `wire.py`): the host says {"ready": ...} once; a request is
-{"check": request, "inputs": [[case, name], ...]} with each input's `.npy` bytes as blobs. The host
-answers {"event": "started"} when the child runs, forwards every frame the child sends as
-{"record": frame} (with its blobs), and ends with {"done": outcome}. A frame {"cancel": true} on
-stdin, or stdin closing, kills a running check. The host must not start threads: it forks.
+The frames it reads and writes are `protocol.py`'s: a `CheckRequest` in; "started", the child's
+records and the `Outcome` out, on stdout, the one channel a check's results take. A cancel frame
+on stdin, or stdin closing, kills a running check. The host must not start threads: it forks.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ import contextlib
 import ctypes
 import importlib
 import os
+import resource
 import select
 import shutil
 import signal
@@ -31,7 +30,8 @@ from pathlib import Path
 
 import numpy  # noqa: F401 - imported once here, so each forked check starts warm
 
-from quizapp.exercises.sandbox import child, confine, wire
+from quizapp.exercises.sandbox import child, confine, protocol, wire
+from quizapp.exercises.sandbox.protocol import CheckRequest, Outcome, StopReason
 
 OUTPUT_KEPT = 16 << 10
 """The tail of what a check printed that is kept and sent back."""
@@ -46,7 +46,7 @@ _MNT_DETACH = 2
 def main() -> None:
     confine.not_dumpable()
     workspace = _Workspace(Path(sys.argv[1]))
-    _send({"ready": True, "pid": os.getpid(), "isolation": [workspace.describe(), _process_label()]})
+    _send(protocol.ready(os.getpid(), [workspace.describe(), _process_label()]))
     reader = wire.FrameReader(sys.stdin.fileno())
     while True:
         try:
@@ -55,12 +55,12 @@ def main() -> None:
             return
         if "check" not in header:
             continue  # a cancel that arrived after its check ended
-        request = header["check"]
-        for module in request.get("preload", []):
+        request = CheckRequest.from_wire(header["check"])
+        for module in request.preload:
             importlib.import_module(module)  # once per host: pandas costs ~0.5 s, every check after is warm
         with workspace.prepared(header["inputs"], blobs) as workdir:
-            outcome = _Check({**request, "workdir": str(workdir)}, reader, workspace).run()
-        _send({"done": outcome})
+            outcome = _Check(request, workdir, reader, workspace).run()
+        _send(protocol.done(outcome))
         if reader.eof:
             return
 
@@ -80,19 +80,22 @@ def _process_label() -> str:
 class _Check:
     """One forked child, watched until it ends: its results forwarded, its output kept, its limits held."""
 
-    def __init__(self, request: dict, client: wire.FrameReader, workspace: _Workspace) -> None:
+    def __init__(
+        self, request: CheckRequest, workdir: Path, client: wire.FrameReader, workspace: _Workspace
+    ) -> None:
         self.request = request
-        self.limits = request["limits"]
+        self.workdir = workdir
+        self.limits = request.limits
         self.client = client
         self.workspace = workspace
         self.output_tail = bytearray()
         self.output_bytes = 0
-        self.stopped: str | None = None
-        """Why the host stopped the check early: timed_out, cancelled, flooded, disk_full, channel."""
+        self.stopped: StopReason | None = None
+        """Why the host stopped the check early, if it did."""
         self.channel_problem = ""
-        self.frames_left = request["result_frames"]
+        self.frames_left = request.result_frames
 
-    def run(self) -> dict:
+    def run(self) -> Outcome:
         started = time.monotonic()
         results_r, results_w = os.pipe()
         output_r, output_w = os.pipe()
@@ -100,27 +103,29 @@ class _Check:
         if pid == 0:
             os.close(results_r)
             os.close(output_r)
-            child.run(self.request, results_w, output_w)
+            child.run(self.request, self.workdir, results_w, output_w)
         os.close(results_w)
         os.close(output_w)
-        _send({"event": "started"})
-        results = wire.FrameReader(results_r, blob_budget=self.request["result_bytes"])
+        _send(protocol.STARTED)
+        results = wire.FrameReader(results_r, blob_budget=self.request.result_bytes)
         output_open = True
         exited = _exit_watch(pid)
-        deadline = started + self.limits["wall_s"]
-        reaped = drained_by = None
+        deadline = started + self.limits.wall_s
+        reaped: tuple[int, int, resource.struct_rusage] | None = None
+        drained_by: float | None = None
         try:
             while True:
                 now = time.monotonic()
                 if reaped is None:
                     if self.stopped is None and now >= deadline:
-                        self._stop(pid, "timed_out")
+                        self._stop(pid, StopReason.TIMED_OUT)
                     if self.stopped is None and self.workspace.over_cap():
-                        self._stop(pid, "disk_full")
+                        self._stop(pid, StopReason.DISK_FULL)
                     if self.stopped is not None:
                         reaped = os.wait4(pid, 0)  # killed: it ends at once
                 if reaped is not None:
                     drained_by = drained_by or now + DRAIN_S
+                    assert drained_by is not None
                     if (results.eof and not output_open) or now >= drained_by:
                         break
                 watched = [fd for fd, live in ((results_r, not results.eof), (output_r, output_open)) if live]
@@ -132,6 +137,7 @@ class _Check:
                     if not self.workspace.in_memory:
                         timeout = min(timeout, DISK_POLL_S)
                 else:
+                    assert drained_by is not None
                     timeout = drained_by - now
                 ready, _, _ = select.select(watched, [], [], max(timeout, 0))
                 if results_r in ready:
@@ -147,22 +153,22 @@ class _Check:
             for fd in (results_r, output_r, exited):
                 if fd is not None:
                     os.close(fd)
+        assert reaped is not None  # the loop ends only once the child is reaped
         _pid, status, usage = reaped
         _kill_leftovers(pid)
         tail = bytes(self.output_tail[-OUTPUT_KEPT:])
-        return {
-            "exit": os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "stopped": self.stopped,
-            "channel_problem": self.channel_problem,
-            "wall_s": time.monotonic() - started,
-            "cpu_s": usage.ru_utime + usage.ru_stime,
-            "max_rss_mb": usage.ru_maxrss / 1024,
-            "output": tail.decode("utf-8", errors="replace"),
-            "output_bytes": self.output_bytes,
-        }
+        return Outcome(
+            exit=os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None,
+            signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            stopped=self.stopped,
+            channel_problem=self.channel_problem,
+            wall_s=time.monotonic() - started,
+            cpu_s=usage.ru_utime + usage.ru_stime,
+            output=tail.decode("utf-8", errors="replace"),
+            output_bytes=self.output_bytes,
+        )
 
-    def _stop(self, pid: int, reason: str) -> None:
+    def _stop(self, pid: int, reason: StopReason) -> None:
         if self.stopped is None:
             self.stopped = reason
         _kill_group(pid)
@@ -175,10 +181,10 @@ class _Check:
                 if self.frames_left < 0:
                     raise wire.WireError("more messages than the check has results")
                 header, blobs = frame
-                _send({"record": header}, blobs)
+                _send(protocol.record(header), blobs)
         except wire.WireError as problem:
             self.channel_problem = str(problem)
-            self._stop(pid, "channel")
+            self._stop(pid, StopReason.CHANNEL)
             results.eof = True  # read no more of it
 
     def _keep_output(self, pid: int, fd: int) -> bool:
@@ -188,8 +194,8 @@ class _Check:
         self.output_bytes += len(chunk)
         self.output_tail += chunk
         del self.output_tail[:-OUTPUT_KEPT]
-        if self.output_bytes > self.limits["output_mb"] << 20:
-            self._stop(pid, "flooded")
+        if self.output_bytes > self.limits.output_mb << 20:
+            self._stop(pid, StopReason.FLOODED)
         return True
 
     def _read_client(self, pid: int) -> None:
@@ -197,11 +203,11 @@ class _Check:
             self.client.fill()
             while (frame := self.client.next_frame()) is not None:
                 if "cancel" in frame[0]:
-                    self._stop(pid, "cancelled")
+                    self._stop(pid, StopReason.CANCELLED)
         except wire.WireError:
-            self._stop(pid, "cancelled")
+            self._stop(pid, StopReason.CANCELLED)
         if self.client.eof:
-            self._stop(pid, "cancelled")
+            self._stop(pid, StopReason.CANCELLED)
 
 
 class _Workspace:
@@ -237,9 +243,9 @@ class _Workspace:
         self.current = workdir
         try:
             for (case, name), blob in zip(inputs, blobs):
-                folder = workdir / "in" / str(int(case))
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / f"{Path(name).name}.npy").write_bytes(blob)
+                target = workdir / protocol.input_file(case, Path(name).name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(blob)
             os.chmod(workdir, 0o700)
             yield workdir
         finally:

@@ -22,23 +22,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
 from textual.message import Message
 from textual.reactive import var
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Markdown, Static, TextArea
-from textual.worker import Worker, WorkerState
 
+from quizapp.application import exercises as use_cases
 from quizapp.core.latex import to_unicode
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.exercises.catalog import LoadedExercise
-from quizapp.exercises.checker import NOT_RUN, Verdict, first_line
-from quizapp.exercises.hints import hints_shown, remember_hints_shown
-from quizapp.exercises.progress import ExerciseProgress, ExerciseStatus
+from quizapp.exercises.progress import ExerciseStatus
 from quizapp.exercises.report import format_params
-from quizapp.exercises.workspace import ensure_solution_file, save_atomically, start_over
+from quizapp.exercises.verdict import Verdict, first_line
+from quizapp.exercises.workspace import save_atomically, start_over
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.render import code_block
+from quizapp.tui.screens.base import QuizScreen
 
 AUTOSAVE_DELAY_S = 0.5
 INDENT = "    "
@@ -48,7 +48,7 @@ class CodeEditor(TextArea):
     """A TextArea that indents as a Python editor does: Enter keeps the indentation of the line
     above, and adds one level after a line ending in `:`."""
 
-    async def _on_key(self, event) -> None:
+    async def _on_key(self, event: Key) -> None:
         if event.key != "enter" or self.read_only:
             await super()._on_key(event)
             return
@@ -62,9 +62,12 @@ class CodeEditor(TextArea):
         self.replace("\n" + indent, *self.selection)
 
 
-class ExerciseScreen(Screen[None]):
+class ExerciseScreen(QuizScreen[None]):
     """Everything shown from the exercise file or the learner's run goes through `safe_text`:
-    a check's output is untrusted, and a `[` in it must not be read as markup."""
+    a check's output is untrusted, and a `[` in it must not be read as markup.
+
+    A check runs in a worker thread (`_check`) and always ends in one message carrying the code it
+    checked: `CheckFinished` with the verdict, or `CheckFailed` when quizapp itself failed."""
 
     @dataclass
     class CheckFinished(Message, bubble=False):
@@ -72,6 +75,13 @@ class ExerciseScreen(Screen[None]):
 
         code: str
         verdict: Verdict
+
+    @dataclass
+    class CheckFailed(Message, bubble=False):
+        """A check could not run (quizapp's own fault, not the learner's): `code` is what was sent."""
+
+        code: str
+        error: str
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run_check", "Check", id="check", priority=True),
@@ -109,7 +119,7 @@ class ExerciseScreen(Screen[None]):
                 yield Static(id="exercise-hints")
                 yield Static(id="exercise-solution")
             with Vertical(id="exercise-editor-pane"):
-                yield CodeEditor.code_editor("", language=_python_if_available(), id="exercise-editor")
+                yield CodeEditor.code_editor("", language="python", id="exercise-editor")
         with Horizontal(id="exercise-results-pane"):
             yield DataTable(id="exercise-results", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="exercise-detail-pane"):
@@ -118,17 +128,9 @@ class ExerciseScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        collection = self.app.collection
-        progress = ExerciseProgress(collection.db, collection.settings)
-        status = progress.status(self.exercise.id)
-        notice = ""
-        if status.ever_passed and status.is_due(self.app.clock()):
-            kept = start_over(collection.home, self.exercise)
-            notice = "Due again: redo it from scratch." + (
-                f" Your last file is kept as {kept.name}." if kept else ""
-            )
-        self.path = ensure_solution_file(collection.home, self.exercise)
-        self._show_title(status)
+        opened = use_cases.open_exercise(self.app.collection, self.exercise, self.app.clock())
+        self.path = opened.path
+        self._show_title(opened.status)
         self.query_one("#exercise-prompt", Markdown).update(visible(to_unicode(self.exercise.spec.prompt)))
         editor = self.query_one("#exercise-editor", TextArea)
         editor.load_text(self.path.read_text(encoding="utf-8"))
@@ -136,15 +138,14 @@ class ExerciseScreen(Screen[None]):
         for label in ("", "Case", "Result", "Parameters"):
             table.add_column(label, key=label.lower() or "mark")
         self.query_one("#exercise-results-pane").display = False  # until there is a verdict
-        self.hints_shown = min(hints_shown(collection.home, self.exercise.id), len(self.exercise.spec.hints))
+        self.hints_shown = use_cases.hints_seen(self.app.collection, self.exercise)
         self._show_hints()
-        self._set_status(notice or f"Editing {self.path} · ctrl+r checks · ctrl+t hint · F1 keys")
+        self._set_status(opened.notice or f"Editing {self.path} · ctrl+r checks · ctrl+t hint · F1 keys")
         editor.focus()
 
     def _show_title(self, status: ExerciseStatus | None = None) -> None:
         if status is None:
-            collection = self.app.collection
-            status = ExerciseProgress(collection.db, collection.settings).status(self.exercise.id)
+            status = use_cases.exercise_status(self.app.collection, self.exercise.id)
         self.query_one("#exercise-title", Static).update(
             Text.assemble(
                 safe_text(self.exercise.spec.title, "bold"),
@@ -182,15 +183,16 @@ class ExerciseScreen(Screen[None]):
                 "Set $EDITOR (e.g. export EDITOR=vim) to edit in your own editor.", severity="warning"
             )
             return
+        path = self._file()
         with self.app.suspend():
-            subprocess.run([*shlex.split(command), str(self.path)], check=False)
-        self.query_one("#exercise-editor", TextArea).load_text(self.path.read_text(encoding="utf-8"))
+            subprocess.run([*shlex.split(command), str(path)], check=False)
+        self.query_one("#exercise-editor", TextArea).load_text(path.read_text(encoding="utf-8"))
 
     def action_start_over(self) -> None:
         """Back to the starter; the current file is kept beside it, never deleted."""
         self._save()
         kept = start_over(self.app.collection.home, self.exercise)
-        self.query_one("#exercise-editor", TextArea).load_text(self.path.read_text(encoding="utf-8"))
+        self.query_one("#exercise-editor", TextArea).load_text(self._file().read_text(encoding="utf-8"))
         self.notify(
             visible(f"Back to the starter. Your file is kept as {kept.name}.")
             if kept
@@ -204,14 +206,14 @@ class ExerciseScreen(Screen[None]):
         if widget.display and widget.content:
             widget.update("")
             return
-        collection = self.app.collection
-        if not ExerciseProgress(collection.db, collection.settings).status(self.exercise.id).ever_passed:
+        try:
+            code = use_cases.model_solution(self.app.collection, self.exercise)
+        except use_cases.NotPassedYet:
             self.notify("The model solution shows once you have passed the exercise.")
             return
-        if self.exercise.solution_path is None:
+        except use_cases.NoModelSolution:
             self.notify("This exercise has no model solution.")
             return
-        code = self.exercise.solution_path.read_text(encoding="utf-8")
         widget.update(
             Group(
                 Text("Model solution (ctrl+o hides it; F2 or alt+↑/↓ scrolls)", style="bold"),
@@ -240,7 +242,7 @@ class ExerciseScreen(Screen[None]):
     def action_next_hint(self) -> None:
         if self.hints_shown < len(self.exercise.spec.hints):
             self.hints_shown += 1
-            remember_hints_shown(self.app.collection.home, self.exercise.id, self.hints_shown)
+            use_cases.remember_hints(self.app.collection, self.exercise, self.hints_shown)
             self._show_hints()
         else:
             self.notify("No more hints for this exercise.")
@@ -269,17 +271,22 @@ class ExerciseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def _check(self, code: str) -> None:
-        verdict = self.app.checker.check(self.exercise, code, str(self.path), self.app.device)
-        self.post_message(self.CheckFinished(code, verdict))  # thread-safe; it carries what ran
+        """Runs in a thread; its result (or quizapp's failure) goes back as a message carrying the
+        code that ran (`post_message` is thread-safe)."""
+        try:
+            verdict = use_cases.check_exercise(
+                self.app.checker, self.exercise, code, str(self._file()), self.app.device
+            )
+        except Exception as error:  # quizapp's own fault: said on the status line, the screen carries on
+            self.post_message(self.CheckFailed(code, str(error)))
+        else:
+            self.post_message(self.CheckFinished(code, verdict))
 
-    @on(Worker.StateChanged)
-    def _check_failed(self, event: Worker.StateChanged) -> None:
-        """The worker raised: quizapp's own fault, shown on the status line; the screen carries on."""
-        if event.worker.group != "check" or event.state != WorkerState.ERROR:
-            return
+    @on(CheckFailed)
+    def _check_failed(self, event: CheckFailed) -> None:
         self.running = False
         self.query_one("#exercise-results", DataTable).loading = False
-        self._set_status(f"The check could not run: {event.worker.error}")
+        self._set_status(f"The check could not run: {event.error}")
 
     @on(CheckFinished)
     def _check_finished(self, event: CheckFinished) -> None:
@@ -287,13 +294,12 @@ class ExerciseScreen(Screen[None]):
         self.query_one("#exercise-results", DataTable).loading = False
         verdict = event.verdict
         self.show_verdict(verdict)
-        if not verdict.cancelled and not verdict.exercise_broken:
-            collection = self.app.collection
-            rating = ExerciseProgress(collection.db, collection.settings).record(
-                self.exercise.id, event.code, verdict, self.app.clock(), "tui"
-            )
-            if rating is not None and verdict.passed:
-                self.notify("Passed: it will come back later, to be redone from scratch.")
+        recorded = use_cases.record_attempt(
+            self.app.collection, self.exercise, event.code, verdict, self.app.clock(), "tui"
+        )
+        if recorded.rating is not None and verdict.passed:
+            self.notify("Passed: it will come back later, to be redone from scratch.")
+        if recorded.stored:
             self._show_title()
 
     def show_verdict(self, verdict: Verdict) -> None:
@@ -304,7 +310,7 @@ class ExerciseScreen(Screen[None]):
         table = self.query_one("#exercise-results", DataTable)
         table.clear()
         for case in verdict.cases:
-            if case.message == NOT_RUN:
+            if not case.ran:
                 mark = Text("·", style="dim")
             else:
                 mark = Text("✓", style="green") if case.passed else Text("✗", style="red")
@@ -315,9 +321,7 @@ class ExerciseScreen(Screen[None]):
                 safe_text(format_params(case.params)),
                 key=case.name,
             )
-        failing = next(
-            (row for row, case in enumerate(verdict.cases) if not case.passed and case.message != NOT_RUN), 0
-        )
+        failing = next((row for row, case in enumerate(verdict.cases) if not case.passed and case.ran), 0)
         if table.row_count:
             table.move_cursor(row=failing, animate=False)
         self._show_detail(failing)
@@ -337,7 +341,7 @@ class ExerciseScreen(Screen[None]):
             return
         parts: list[str] = []
         case = verdict.cases[row] if 0 <= row < len(verdict.cases) else None
-        if case is not None and case.message != NOT_RUN and case.message != verdict.error:
+        if case is not None and case.ran and case.message != verdict.error:
             mark = "✓" if case.passed else "✗"
             parts.append(f"{mark} {case.name}  {format_params(case.params)}\n{case.message}")
         if verdict.error:
@@ -367,11 +371,7 @@ class ExerciseScreen(Screen[None]):
     def _set_status(self, message: str) -> None:
         self.query_one("#exercise-status", Static).update(safe_text(message))
 
-
-def _python_if_available() -> str | None:
-    """Highlighting needs tree-sitter's Python grammar; without it the editor still works."""
-    try:
-        import tree_sitter_python  # noqa: F401
-    except ImportError:
-        return None
-    return "python"
+    def _file(self) -> Path:
+        """The learner's workspace file (set on mount, before any key reaches the screen)."""
+        assert self.path is not None
+        return self.path
