@@ -1,4 +1,8 @@
-"""Deck files → validated study cards, with every problem reported as `file:line:col: message`."""
+"""Deck files → validated study cards, with every problem reported as `file:line:col: message`.
+
+What a card of each kind holds, checks and expands into is the kind's (`quizapp.core.kinds`); the
+registry is imported only once a file has to be parsed, so an unchanged collection opens without it.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quizapp.core.kinds import KINDS, CardData
 from quizapp.core.problem import Problem
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from quizapp.core.kinds import CardData
     from quizapp.core.yaml_source import YamlDocument
 
 DECK_SUFFIXES = (".yaml", ".yml")
@@ -117,6 +121,7 @@ def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
     from pydantic import ValidationError
 
     from quizapp.core.deck_format import DeckFile
+    from quizapp.core.kinds import KINDS
 
     deck_file = None
     try:
@@ -150,6 +155,7 @@ def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
 
 
 def _pydantic_problems(document: YamlDocument, error: ValidationError) -> list[Problem]:
+    from quizapp.core.kinds import KINDS
     from quizapp.core.yaml_source import pydantic_problems
 
     kinds = KINDS.keys()
@@ -180,6 +186,8 @@ def _pydantic_problems(document: YamlDocument, error: ValidationError) -> list[P
 
 def _semantic_problems(document: YamlDocument, data: dict[str, Any]) -> list[Problem]:
     """Checks across fields and cards, on the raw data so they run even when the schema fails."""
+    from quizapp.core.kinds import KINDS
+
     problems: list[Problem] = []
     cards = data.get("cards")
     if not isinstance(cards, list):
@@ -206,6 +214,7 @@ def _semantic_problems(document: YamlDocument, data: dict[str, Any]) -> list[Pro
 
 def _formula_problems(document: YamlDocument, data: dict[str, Any]) -> list[Problem]:
     """A problem for each formula that would not render cleanly on the study screen."""
+    from quizapp.core.kinds import KINDS
     from quizapp.core.latex import text_math_problems
 
     problems: list[Problem] = []
