@@ -132,3 +132,39 @@ def test_nothing_left_says_when_the_next_card_is_due(collection):
     assert next_due_in is not None and next_due_in > timedelta(days=1)
     with pytest.raises(LookupError):
         study.grade(3)
+
+
+SITTING_PROBE = """
+import sys
+from pathlib import Path
+from quizapp.application.collection import Collection
+from quizapp.application.study import Study
+with Collection.open(Path(sys.argv[1]), [Path(sys.argv[2])], builtin=False) as collection:
+    study = Study(collection)
+    study.next_card()
+    study.grade(3)
+    study.next_card()
+    study.counts()
+    study.preview()
+    study.undo()
+    study.bury()
+    study.suspend()
+print("sqlite_utils" in sys.modules)
+"""
+
+
+def test_a_whole_sitting_writes_without_sqlite_utils(tmp_path, decks):
+    """The study screen no longer preloads sqlite-utils (~50 ms) after the first card: nothing needs it."""
+    import subprocess
+    import sys
+
+    from quizapp.application.collection import Collection
+
+    Collection.open(tmp_path / "probe-home", [decks], builtin=False).close()  # creating it needs it
+    result = subprocess.run(
+        [sys.executable, "-c", SITTING_PROBE, str(tmp_path / "probe-home"), str(decks)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

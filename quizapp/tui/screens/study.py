@@ -95,11 +95,10 @@ class StudyScreen(QuizScreen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        collection = self.app.collection
-        self._study = Study(collection, self.study_filter, self.new_limit, clock=self.app.clock)
+        # Answering, undo, bury and suspend write through plain sqlite3: sqlite-utils (~50 ms to
+        # import) is not loaded on this screen, nor preloaded for it.
+        self._study = Study(self.app.collection, self.study_filter, self.new_limit, clock=self.app.clock)
         self.show_next()
-        # The first answer writes through sqlite-utils; load it once the card is on screen.
-        self.set_timer(0.3, lambda: collection.db.full)
 
     # -- showing -----------------------------------------------------------------------------------
 
