@@ -5,8 +5,8 @@ from datetime import timedelta
 from conftest import T0
 from fsrs import Rating
 
-from quizapp.exercises.verdict import CaseResult, Verdict
 from quizapp.exercises.progress import ExerciseProgress
+from quizapp.exercises.verdict import CaseResult, Verdict
 
 
 def verdict(passed: bool) -> Verdict:

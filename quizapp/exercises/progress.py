@@ -21,8 +21,7 @@ from quizapp.core.parameters import EXERCISES, parameters_in_use
 from quizapp.core.scheduling import NEW, SCHEDULE_COLUMNS, answer, fsrs_card, is_lapse, make_scheduler
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from quizapp.core.db import QuizDatabase
     from quizapp.exercises.verdict import Verdict
 
 
@@ -49,7 +48,7 @@ class ExerciseStatus:
 
 
 class ExerciseProgress:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: QuizDatabase, settings: Settings) -> None:
         self.db = db
         self.day_starts_at_hour = settings.day_starts_at_hour
         # Checks on the same day as a graded one are practice (see `record`).
@@ -144,7 +143,7 @@ class ExerciseProgress:
         return dict(zip(SCHEDULE_COLUMNS, row))
 
 
-def _insert(db: Database, table: str, row: dict, *, replace: bool = False) -> None:
+def _insert(db: QuizDatabase, table: str, row: dict, *, replace: bool = False) -> None:
     """One row in plain SQL: a `--check` in a fresh process need not import sqlite-utils (0.05 s)."""
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)

@@ -25,11 +25,12 @@ def find_problems(code: str, filename: str, forbidden: list[Forbidden]) -> list[
         return [CodeProblem(error.lineno or 1, f"SyntaxError: {error.msg}")]
     problems: dict[tuple[int, str], CodeProblem] = {}
     for node in sorted(ast.walk(tree), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+        line = getattr(node, "lineno", 1)  # every node that uses a name has one
         for used in _names_used(node):
             rule = _matching_rule(used, forbidden)
-            if rule is not None and (node.lineno, rule.name) not in problems:
+            if rule is not None and (line, rule.name) not in problems:
                 message = f"`{used}` is not allowed in this exercise: {rule.why}"
-                problems[node.lineno, rule.name] = CodeProblem(node.lineno, message)
+                problems[line, rule.name] = CodeProblem(line, message)
     return sorted(problems.values(), key=lambda p: p.line)
 
 

@@ -107,16 +107,16 @@ def centernet_decode(params: CenterNetParams, rng: np.random.Generator, device: 
     if params.plateau:
         for b in range(n):
             flat = int(np.argmax(heat[b]))
-            cls, y, x = np.unravel_index(flat, (c, h, w))
+            cls, y, x = (int(i) for i in np.unravel_index(flat, (c, h, w)))
             neighbour = (y, x + 1) if x + 1 < w else (y, x - 1)
             heat[b, cls, neighbour[0], neighbour[1]] = heat[b, cls, y, x]
     wh = rng.uniform(1, 8, (n, 2, h, w)).astype(params.dtype)
     offset = rng.uniform(0, 1, (n, 2, h, w)).astype(params.dtype)
     heat_t = as_tensor(heat, device)
     peaks = heat_t * (F.max_pool2d(heat_t, 3, stride=1, padding=1) == heat_t)
-    flat = as_array(peaks).reshape(n, -1)
-    order = np.argsort(-flat, axis=1, kind="stable")[:, : params.k]  # ties: lower index first
-    scores = np.take_along_axis(flat, order, axis=1)
+    scored: np.ndarray = as_array(peaks).reshape(n, -1)
+    order = np.argsort(-scored, axis=1, kind="stable")[:, : params.k]  # ties: lower index first
+    scores = np.take_along_axis(scored, order, axis=1)
     classes, pixel = order // (h * w), order % (h * w)
     ys, xs = pixel // w, pixel % w
     batch = np.arange(n)[:, None]

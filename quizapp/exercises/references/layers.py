@@ -116,7 +116,8 @@ def batchnorm(params: BatchNormParams, rng: np.random.Generator, device: str) ->
     running_var = rng.uniform(0.5, 2.0, channels).astype(params.dtype)
     inputs = {"gamma": gamma, "beta": beta, "running_mean0": running_mean, "running_var0": running_var}
     mean_t, var_t = as_tensor(running_mean.copy(), device), as_tensor(running_var.copy(), device)
-    calls, expected = [], {}
+    calls: list[dict] = []
+    expected: dict[str, np.ndarray | dict] = {}
     for step in range(params.batches):
         x = (rng.standard_normal(params.shape) * 2 + 3).astype(params.dtype)
         inputs[f"x{step}"] = x

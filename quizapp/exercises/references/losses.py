@@ -56,8 +56,13 @@ def triplet_loss(params: TripletParams, rng: np.random.Generator, device: str) -
         name: value.astype(params.dtype)
         for name, value in (("anchor", anchor), ("positive", positive), ("negative", negative))
     }
+    anchor_t, positive_t, negative_t = (
+        as_tensor(arrays[n], device) for n in ("anchor", "positive", "negative")
+    )
     loss = F.triplet_margin_loss(
-        *(as_tensor(arrays[n], device) for n in ("anchor", "positive", "negative")),
+        anchor_t,
+        positive_t,
+        negative_t,
         margin=params.margin,
         p=2,
         reduction="none",

@@ -27,7 +27,9 @@ def root_by_gradient_descent(
     x = torch.tensor(params.x0, dtype=torch.float64, device=device)
     for _ in range(params.iters):
         x.requires_grad_(True)
-        value = sum(c * x ** (len(params.poly) - 1 - i) for i, c in enumerate(params.poly))
+        value = sum(
+            (c * x ** (len(params.poly) - 1 - i) for i, c in enumerate(params.poly)), torch.zeros_like(x)
+        )
         (grad,) = torch.autograd.grad(0.5 * value**2, x)
         x = (x - params.lr * grad).detach()
     return CaseData(
@@ -52,20 +54,20 @@ def _optimiser_case(params: OptimiserParams, rng: np.random.Generator, device: s
         as_tensor(w0.copy(), device)
     )  # from_numpy shares memory: step() would change w0
     if kind == "sgd":
-        optimiser = torch.optim.SGD(
+        optimiser: torch.optim.Optimizer = torch.optim.SGD(
             [weight],
             lr=params.lr,
             momentum=params.momentum,
             weight_decay=params.weight_decay,
             nesterov=params.nesterov,
         )
-        args = (params.lr, params.momentum, params.weight_decay, params.nesterov)
+        args: tuple[object, ...] = (params.lr, params.momentum, params.weight_decay, params.nesterov)
     else:
         make = torch.optim.AdamW if params.decoupled else torch.optim.Adam
         optimiser = make(
             [weight],
             lr=params.lr,
-            betas=tuple(params.betas),
+            betas=(params.betas[0], params.betas[1]),
             eps=params.eps,
             weight_decay=params.weight_decay,
         )

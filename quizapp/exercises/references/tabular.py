@@ -25,14 +25,14 @@ def pandas_wine(params: WineParams, rng: np.random.Generator, device: str) -> Ca
     from quizapp.exercises.frames import frame_payload, make_frame
 
     del device
-    country = [str(c) for c in rng.choice(_COUNTRIES, params.rows)]
-    price = [round(float(p), 2) for p in rng.uniform(5, 200, params.rows)]
+    country: list[str | None] = [str(c) for c in rng.choice(_COUNTRIES, params.rows)]
+    price: list[float | None] = [round(float(p), 2) for p in rng.uniform(5, 200, params.rows)]
     if params.missing:
         for i in range(0, params.rows, 4):
             price[i] = None
         for i in range(1, params.rows, 5):
             country[i] = None
-    columns = {
+    columns: dict[str, list] = {
         "country": country,
         "points": [int(p) for p in rng.integers(80, 101, params.rows)],
         "price": price,

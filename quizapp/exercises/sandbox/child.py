@@ -174,7 +174,7 @@ def _run_case(workdir: Path, index: int, case: CaseRequest, namespace: dict, fil
             if (
                 isinstance(spec, dict)
                 and "$frame" in spec
-                and not arg.equals(frames.make_frame(spec["$frame"]))
+                and not frames.make_frame(spec["$frame"]).equals(arg)
             ):
                 changed.append(f"the DataFrame passed to {call['fn']}()")
         names = call["outputs"]

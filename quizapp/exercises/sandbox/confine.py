@@ -279,7 +279,9 @@ def _seccomp_program(machine: str, own_pid: int) -> list[bytes] | None:
     column = {"x86_64": 0, "aarch64": 1}.get(machine)
     if column is None:
         return None
-    number = {name: numbers[column] for name, numbers in _SYSCALLS.items() if numbers[column] is not None}
+    number: dict[str, int] = {
+        name: nr for name, numbers in _SYSCALLS.items() if (nr := numbers[column]) is not None
+    }
     allow, deny = _bpf(_RET_K, 0, 0, _RET_ALLOW), _bpf(_RET_K, 0, 0, _RET_ERRNO | _EPERM)
     program = [
         _bpf(_LD_W_ABS, 0, 0, _ARCH),

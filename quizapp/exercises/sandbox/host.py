@@ -50,9 +50,11 @@ def main() -> None:
     reader = wire.FrameReader(sys.stdin.fileno())
     while True:
         try:
-            header, blobs = reader.read()
+            frame = reader.read()
         except EOFError:
             return
+        assert frame is not None  # read() without a timeout waits for one
+        header, blobs = frame
         if "check" not in header:
             continue  # a cancel that arrived after its check ended
         request = CheckRequest.from_wire(header["check"])
