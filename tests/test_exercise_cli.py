@@ -10,19 +10,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES
+from quizapp_cli import run
 
 SOLUTIONS = Path(__file__).parent / "solutions" / "maxpool2d"
 MODEL = Path(__file__).parent.parent / "content" / "exercises" / "solutions" / "maxpool2d.py"
-
-
-def run(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "quizapp", "--home", str(home), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_check_exits_0_on_a_pass_and_prints_the_json_of_the_design(tmp_path: Path):
@@ -91,13 +84,8 @@ def test_list_shows_every_exercise_with_its_status(tmp_path: Path):
     assert " new " in rows["avgpool2d"]
 
 
-def test_validate_reports_exercise_problems_with_positions():
-    result = subprocess.run(
-        [sys.executable, "-m", "quizapp", "validate", str(FIXTURES / "broken_exercises")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_validate_reports_exercise_problems_with_positions(tmp_path: Path):
+    result = run(tmp_path, "validate", str(FIXTURES / "broken_exercises"))
     assert result.returncode == 1
     broken = str(FIXTURES / "broken_exercises" / "exercises" / "broken.yaml")
     unknown = str(FIXTURES / "broken_exercises" / "exercises" / "unknown_check.yaml")
@@ -124,6 +112,7 @@ def test_case_problems_are_positioned_at_the_case(tmp_path: Path):
     assert "12:14: exercise.cases.3.name: duplicate case name 'ok'" in messages
 
 
+@pytest.mark.slow  # a real process: Ctrl+C is a signal to it
 def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path):
     solution = tmp_path / "mine.py"
     solution.write_text((SOLUTIONS / "wrong_overwrites_overlaps.py").read_text())
@@ -167,6 +156,7 @@ def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path
     assert "Stopped watching." in err and "Traceback" not in err
 
 
+@pytest.mark.slow  # a real process, stopped with Ctrl+C
 def test_watch_waits_for_a_missing_file_and_survives_a_bad_save(tmp_path: Path):
     solution = tmp_path / "later.py"
     watcher = subprocess.Popen(

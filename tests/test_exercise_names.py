@@ -1,10 +1,9 @@
 """Exercise names as a learner types them: id, alias or unique prefix, any case; `next`; the path."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from quizapp_cli import run
 from test_tui import Clock
 
 from quizapp.exercises.catalog import load_catalog
@@ -15,15 +14,6 @@ from quizapp.tui.screens.exercise import ExerciseScreen
 from quizapp.tui.screens.exercise_picker import ExercisePicker
 
 MODELS = Path(__file__).parent.parent / "content" / "exercises" / "solutions"
-
-
-def run(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "quizapp", "--home", str(home), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(

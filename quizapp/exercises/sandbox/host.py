@@ -98,9 +98,13 @@ class _Check:
         self.frames_left = request.result_frames
 
     def run(self) -> Outcome:
-        started = time.monotonic()
         results_r, results_w = os.pipe()
         output_r, output_w = os.pipe()
+        # Said before the fork, not after: the client's deadline for the check starts here. A host
+        # stopped (SIGSTOP) between a fork and a "started" sent after it left the client waiting for
+        # PREPARE_S (120 s) instead of the check's wall clock; the check itself was already running.
+        _send(protocol.STARTED)
+        started = time.monotonic()
         pid = os.fork()
         if pid == 0:
             os.close(results_r)
@@ -108,7 +112,6 @@ class _Check:
             child.run(self.request, self.workdir, results_w, output_w)
         os.close(results_w)
         os.close(output_w)
-        _send(protocol.STARTED)
         results = wire.FrameReader(results_r, blob_budget=self.request.result_bytes)
         output_open = True
         exited = _exit_watch(pid)

@@ -85,7 +85,20 @@ class CheckRequest:
     """How many frames the child may send back."""
 
     def to_wire(self) -> dict[str, Any]:
-        return asdict(self)
+        # Field by field, not `asdict`: that deep-copies every call and shape, on the warm path.
+        return {
+            "filename": self.filename,
+            "code": self.code,
+            "blocked_modules": self.blocked_modules,
+            "cases": [
+                {"name": case.name, "inputs": case.inputs, "calls": case.calls, "expect": case.expect}
+                for case in self.cases
+            ],
+            "limits": asdict(self.limits),
+            "preload": self.preload,
+            "result_bytes": self.result_bytes,
+            "result_frames": self.result_frames,
+        }
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> CheckRequest:
