@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 from conftest import T0
 
+from quizapp.application.collection import Collection
 from quizapp.application.study import (
     MAX_ANSWER_MS,
     NoSuchDeck,
@@ -155,11 +158,6 @@ print("sqlite_utils" in sys.modules)
 
 def test_a_whole_sitting_writes_without_sqlite_utils(tmp_path, decks):
     """The study screen no longer preloads sqlite-utils (~50 ms) after the first card: nothing needs it."""
-    import subprocess
-    import sys
-
-    from quizapp.application.collection import Collection
-
     Collection.open(tmp_path / "probe-home", [decks], builtin=False).close()  # creating it needs it
     result = subprocess.run(
         [sys.executable, "-c", SITTING_PROBE, str(tmp_path / "probe-home"), str(decks)],

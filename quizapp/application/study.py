@@ -140,6 +140,8 @@ class Study:
         """The card on screen; None before the first and once nothing is left."""
         self.answer: Answer | None = None
         """What the learner typed or chose for the card on screen, judged."""
+        self.choices: tuple[str, ...] = ()
+        """The options of the card on screen, in the order shown (empty unless it has options)."""
         self._shown_at = 0.0
 
     @property
@@ -161,6 +163,7 @@ class Study:
         """Put `card` on screen, unanswered, its answer time starting now."""
         self.card = card
         self.answer = None
+        self.choices = () if card is None else kind_of(card.kind).choices(card.id, card.data)
         self._shown_at = self.timer()
         return card
 
@@ -173,13 +176,6 @@ class Study:
     @property
     def kind(self) -> Kind | None:
         return kind_of(self.card.kind) if self.card is not None else None
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        """The options of the card on screen, in the order shown (empty unless it has options)."""
-        if self.card is None:
-            return ()
-        return kind_of(self.card.kind).choices(self.card.id, self.card.data)
 
     # -- answering ---------------------------------------------------------------------------------
 
