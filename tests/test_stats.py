@@ -184,8 +184,8 @@ async def test_the_screen_renders_the_figures_and_studies_the_hardest_cards(coll
         await pilot.press("h")
         assert isinstance(app.screen, StudyScreen)
         # Not due, but studied now: the hardest first.
-        assert app.screen.session.next_card(T0).id == "backbone"
-        assert app.screen.session.counts(T0).review == 2
+        assert app.screen.study.session.next_card(T0).id == "backbone"
+        assert app.screen.study.session.counts(T0).review == 2
 
 
 async def test_the_empty_screen_says_what_to_do(collection):

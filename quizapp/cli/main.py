@@ -131,28 +131,17 @@ def study(
     content: tuple[Path, ...],
 ) -> None:
     """Review the cards that are due."""
-    from quizapp.core.study import StudyFilter
+    from quizapp.application.study import NoSuchDeck, StudyProblem, choose_cards
 
     collection = _open_collection(ctx, content)
     try:
-        if deck is not None:
-            known = [row["id"] for row in collection.db.query("select id from decks where present = 1")]
-            if deck not in known:
-                raise UsageProblem(
-                    f"--deck {deck}: no such deck (known: {', '.join(sorted(known)) or 'none'})"
-                )
-        study_filter = StudyFilter(deck=deck, tag=tag)
-        if hardest is not None:
-            from quizapp.core.clock import utc_now
-            from quizapp.core.study import hardest_cards
-
-            ids = hardest_cards(collection.db, hardest, utc_now(), study_filter)
-            if not ids:
-                raise UsageProblem("--hardest: no card has lapsed yet, so none is hard")
-            study_filter = StudyFilter(deck=deck, tag=tag, card_ids=ids, cram=True)
-    except BaseException:
+        study_filter = choose_cards(collection.db, deck=deck, tag=tag, hardest=hardest)
+    except NoSuchDeck as error:
         collection.close()
-        raise
+        raise UsageProblem(f"--deck {deck}: {error}") from None
+    except StudyProblem as error:
+        collection.close()
+        raise UsageProblem(f"--hardest: {error}") from None
     _run_app(collection, start="study", study_filter=study_filter, new_limit=new)
 
 

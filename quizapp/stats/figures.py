@@ -203,7 +203,7 @@ def _distributions(cards: pd.DataFrame) -> dict:
 def _hardest(db: QuizDatabase) -> dict:
     rows = db.execute(
         """
-        select id, deck, lapses, reps, difficulty, data from cards
+        select id, deck, lapses, reps, difficulty, data, kind from cards
         where present = 1 and lapses > 0 order by lapses desc, difficulty desc, id limit ?
         """,
         [HARDEST_SHOWN],
@@ -218,13 +218,13 @@ def _hardest(db: QuizDatabase) -> dict:
             {
                 "card_id": card_id,
                 "deck": deck,
-                "prompt": card_prompt(data),
+                "prompt": card_prompt(data, kind=kind),
                 "lapses": lapses,
                 "reps": reps,
                 "difficulty": round(difficulty, 2) if difficulty is not None else None,
                 "leech": lapses >= LEECH_LAPSES,
             }
-            for card_id, deck, lapses, reps, difficulty, data in rows
+            for card_id, deck, lapses, reps, difficulty, data, kind in rows
         ],
     }
 

@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 
 from quizapp.application.study import Study
 from quizapp.core.kinds import AnswerMode, kind_of
-from quizapp.core.study import SessionCard, StudyFilter, StudySession
+from quizapp.core.study import SessionCard, StudyFilter
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.tui import render
 from quizapp.tui.keybar import KeyBar
@@ -79,11 +79,6 @@ class StudyScreen(QuizScreen[None]):
         if self._study is None:
             raise RuntimeError("the study screen is not mounted yet")
         return self._study
-
-    @property
-    def session(self) -> StudySession:
-        """The sitting's scheduling session (tests/test_stats.py reads it)."""
-        return self.study.session
 
     def compose(self) -> ComposeResult:
         yield Static(id="progress")
