@@ -54,10 +54,14 @@ class QuizDatabase:
         self._full: Database | None = None
         self._checkpoints: _BackgroundCheckpoints | None = None
 
-    def execute(self, sql: str, parameters: Sequence[object] | Mapping[str, object] | None = None) -> sqlite3.Cursor:
+    def execute(
+        self, sql: str, parameters: Sequence[object] | Mapping[str, object] | None = None
+    ) -> sqlite3.Cursor:
         return self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
 
-    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None) -> Iterator[dict]:
+    def query(
+        self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None
+    ) -> Iterator[dict]:
         cursor = self.execute(sql, params)
         keys = [column[0] for column in cursor.description]
         for row in cursor:
