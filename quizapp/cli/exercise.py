@@ -9,7 +9,6 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from quizapp.core.untrusted import visible
-from quizapp.exercises.catalog import Catalog, LoadedExercise, load_catalog
+from quizapp.exercises.catalog import Catalog, LoadedExercise
 
 if TYPE_CHECKING:
     from quizapp.application.collection import Collection
@@ -36,16 +35,18 @@ NEXT = "next"
 """`quizapp exercise next`: the next exercise on the suggested path."""
 
 
-def find_exercise(
-    folders: list[Path], name: str, open_collection: Callable[[], Collection] | None = None
-) -> LoadedExercise:
-    """The exercise NAME means (id, alias or unique prefix, any case), or `next` on the path."""
+def is_next(name: str) -> bool:
+    return name.strip().lower() == NEXT
+
+
+def find_exercise(catalog: Catalog, name: str, collection: Collection | None = None) -> LoadedExercise:
+    """The exercise NAME means (id, alias or unique prefix, any case), or `next` on the path (which
+    needs the learner's `collection`)."""
     from quizapp.exercises.names import AmbiguousName, NameNotFound, resolve
     from quizapp.exercises.path import path_order
 
-    catalog = load_catalog(folders)
-    if name.strip().lower() == NEXT and open_collection is not None:
-        return _next_exercise(catalog, open_collection())
+    if is_next(name) and collection is not None:
+        return _next_exercise(catalog, collection)
     try:
         return resolve(catalog, name, [exercise.id for exercise in path_order(catalog.exercises.values())])
     except AmbiguousName as ambiguous:
@@ -67,10 +68,7 @@ def find_exercise(
 def _next_exercise(catalog: Catalog, collection: Collection) -> LoadedExercise:
     from quizapp.application.exercises import learning_path
 
-    try:
-        path = learning_path(collection, datetime.now(UTC), catalog)
-    finally:
-        collection.close()
+    path = learning_path(collection, datetime.now(UTC), catalog)
     found = path.upcoming
     if found is None:
         raise ExerciseUsageError(f"nothing to do: {path.progress}, and none is due to be redone yet")
@@ -83,11 +81,8 @@ def list_exercises(collection: Collection) -> int:
     from quizapp.application.exercises import learning_path
 
     now = datetime.now(UTC)
-    try:
-        catalog = collection.catalog
-        path = learning_path(collection, now)
-    finally:
-        collection.close()
+    catalog = collection.catalog
+    path = learning_path(collection, now)
     ordered, statuses, upcoming = path.ordered, path.statuses, path.upcoming
     width = max((len(exercise.id) for exercise in ordered), default=0)
     topic = None
@@ -124,10 +119,7 @@ def show_hint(collection: Collection, loaded: LoadedExercise) -> int:
     from quizapp.core.latex import to_unicode
 
     hints = loaded.spec.hints
-    try:
-        shown, revealed = reveal_hint(collection, loaded)
-    finally:
-        collection.close()
+    shown, revealed = reveal_hint(collection, loaded)
     if not hints:
         click.echo(f"{loaded.id} has no hints.")
         return 0
@@ -153,8 +145,6 @@ def model_solution(collection: Collection, loaded: LoadedExercise) -> str:
         ) from None
     except use_cases.NoModelSolution:
         raise ExerciseUsageError(f"{loaded.id} has no model solution") from None
-    finally:
-        collection.close()
 
 
 def _read_code(path: Path) -> str:
@@ -227,20 +217,17 @@ def check_file(
     from quizapp.exercises.report import format_verdict, verdict_json
 
     script = None
+    code = _read_code(path)
+    checker, device = _checker_for(device, collection.home)
     try:
-        code = _read_code(path)
-        checker, device = _checker_for(device, collection.home)
-        try:
-            if dump is not None:
-                _known_case(loaded, dump[0])  # a typo is said before the check, not after it
-            verdict = check_exercise(checker, loaded, code, str(path), device)
-            if dump is not None and not verdict.exercise_broken:
-                script = _dump(checker, loaded, device, dump, path)
-        finally:
-            checker.close()
-        record_attempt(collection, loaded, code, verdict, datetime.now(UTC), "check")
+        if dump is not None:
+            _known_case(loaded, dump[0])  # a typo is said before the check, not after it
+        verdict = check_exercise(checker, loaded, code, str(path), device)
+        if dump is not None and not verdict.exercise_broken:
+            script = _dump(checker, loaded, device, dump, path)
     finally:
-        collection.close()
+        checker.close()
+    record_attempt(collection, loaded, code, verdict, datetime.now(UTC), "check")
     if as_json:
         click.echo(verdict_json(verdict))
     else:
@@ -345,4 +332,3 @@ def watch(collection: Collection, loaded: LoadedExercise, path: Path | None, dev
         return 0
     finally:
         checker.close()
-        collection.close()

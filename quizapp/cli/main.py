@@ -332,41 +332,45 @@ def exercise(
         raise UsageProblem("--dump-case CASE DIR goes with --check FILE")
     if modes and name is None:
         raise UsageProblem(f"{modes[0]} needs an exercise NAME (`quizapp exercise` lists them)")
+    if check_file or watch_file is not None:
+        commands.start_sandbox_early()  # ready by the time the exercise files are read
+    # Opened once for the whole command; only a named exercise's starter file needs no collection.
+    collection = None if starter and name and not commands.is_next(name) else _open_collection(ctx)
     try:
+        if collection is None:
+            from quizapp.exercises.catalog import load_catalog
+
+            catalog = load_catalog([_builtin_dir(), *_content_dirs(ctx)])
+        else:
+            catalog = collection.catalog
         if name is None:
-            sys.exit(commands.list_exercises(_open_collection(ctx)))
-        if check_file or watch_file is not None:
-            commands.start_sandbox_early()  # ready by the time the exercise files are read
-        catalog_dirs = [_builtin_dir(), *_content_dirs(ctx)]
-        loaded = commands.find_exercise(catalog_dirs, name, lambda: _open_collection(ctx))
-        if name.strip().lower() == commands.NEXT and not modes and not sys.stdout.isatty():
+            assert collection is not None
+            sys.exit(commands.list_exercises(collection))
+        loaded = commands.find_exercise(catalog, name, collection)
+        if commands.is_next(name) and not modes and not sys.stdout.isatty():
             click.echo(loaded.id)  # for scripts: `quizapp exercise next --starter > file.py` and so on
             return
         if starter:
             click.echo(visible(commands.starter_text(loaded)), nl=False)
-        elif hint:
-            sys.exit(commands.show_hint(_open_collection(ctx), loaded))
+            return
+        assert collection is not None
+        if hint:
+            sys.exit(commands.show_hint(collection, loaded))
         elif solution:
-            click.echo(visible(commands.model_solution(_open_collection(ctx), loaded)), nl=False)
+            click.echo(visible(commands.model_solution(collection, loaded)), nl=False)
         elif check_file:
-            sys.exit(
-                commands.check_file(_open_collection(ctx), loaded, check_file, device, as_json, dump_case)
-            )
+            sys.exit(commands.check_file(collection, loaded, check_file, device, as_json, dump_case))
         elif watch_file is not None:
-            sys.exit(
-                commands.watch(
-                    _open_collection(ctx), loaded, Path(watch_file) if watch_file else None, device
-                )
-            )
+            sys.exit(commands.watch(collection, loaded, Path(watch_file) if watch_file else None, device))
         else:
-            _run_app(
-                _open_collection(ctx),
-                start="exercise",
-                exercise_id=loaded.id,
-                device=commands.usable_device(device),
-            )
+            resolved_device = commands.usable_device(device)
+            app_collection, collection = collection, None  # the app closes it
+            _run_app(app_collection, start="exercise", exercise_id=loaded.id, device=resolved_device)
     except commands.ExerciseUsageError as error:
         raise UsageProblem(str(error)) from None
+    finally:
+        if collection is not None:
+            collection.close()
 
 
 @cli.group(invoke_without_command=True)

@@ -42,7 +42,7 @@ class QuizApp(App[None]):
         Args:
             start: "home", "study", "stats" or "exercise": the first screen, as chosen on the command line.
             exercise_id: the exercise to open when `start` is "exercise".
-            device: where exercise references run: cpu, cuda or auto.
+            device: where exercise references run, "cpu" or "cuda" (the command line resolves "auto").
             checker: a warm exercise checker to use (tests share one); made on first use otherwise.
             clock: returns the current UTC time; tests pass a fixed one.
         """
@@ -61,13 +61,12 @@ class QuizApp(App[None]):
     def checker(self) -> Checker:
         """The session's exercise checker; its sandbox host stays warm between checks."""
         if self._checker is None:
-            from quizapp.exercises.checker import Checker, resolve_device
+            from quizapp.exercises.checker import Checker
             from quizapp.exercises.reference_cache import cache_dir
 
-            # The references cached on disk (as the CLI's): with a warm cache no torch import here.
+            # References come from the cache on disk, filled by a helper process on a miss: never torch here.
             self._checker = Checker(cache_dir=cache_dir(self.collection.home))
             self._checker.host.start()
-            self.device = resolve_device(self.device)
         return self._checker
 
     def on_unmount(self) -> None:
