@@ -51,7 +51,7 @@ class QuizDatabase:
         self.conn = conn
         self.path = path
         """The file, None in memory."""
-        self._full: Database | None = None
+        self._sqlite_utils: Database | None = None
         self._checkpoints: _BackgroundCheckpoints | None = None
 
     def execute(
@@ -89,16 +89,17 @@ class QuizDatabase:
         self._checkpoints = _BackgroundCheckpoints(self.path, every_s)
 
     @property
-    def full(self) -> Database:
-        if self._full is None:
-            self._full = _import_sqlite_utils().Database(self.conn)
-        return self._full
+    def sqlite_utils(self) -> Database:
+        """sqlite-utils' `Database` on this same connection (its import is paid on first use)."""
+        if self._sqlite_utils is None:
+            self._sqlite_utils = _import_sqlite_utils().Database(self.conn)
+        return self._sqlite_utils
 
     def __getitem__(self, table: str) -> Table:
-        return self.full.table(table)
+        return self.sqlite_utils.table(table)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.full, name)
+        return getattr(self.sqlite_utils, name)
 
 
 class _BackgroundCheckpoints:
@@ -158,7 +159,7 @@ def _migrate(db: QuizDatabase, path: Path | str) -> None:
     from quizapp.core.migrations import MIGRATIONS
 
     known = {m.name for m in MIGRATIONS._migrations}
-    unknown = [m.name for m in MIGRATIONS.applied(db.full) if m.name not in known]
+    unknown = [m.name for m in MIGRATIONS.applied(db.sqlite_utils) if m.name not in known]
     if unknown:
         db.close()
         raise NewerDatabaseError(
@@ -168,7 +169,7 @@ def _migrate(db: QuizDatabase, path: Path | str) -> None:
         _back_up_before_migration(path, version_before)
     # Under the write lock, so two first starts at once do not both create the tables.
     with write_transaction(db):
-        MIGRATIONS.apply(db.full)
+        MIGRATIONS.apply(db.sqlite_utils)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
