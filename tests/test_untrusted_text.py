@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import numpy as np
 import pytest
+import quizapp_cli
 from conftest import FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
@@ -221,26 +222,10 @@ def smooth_l1_grad(pred, target, sigma):
 
 
 def run_check(home: Path, solution: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "quizapp",
-            "--home",
-            str(home),
-            "--content",
-            str(FIXTURES),
-            "exercise",
-            "tight-limits",
-            "--check",
-            str(solution),
-            *args,
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
+    """`quizapp exercise tight-limits --check SOLUTION`, in this process (what reaches stdout is the
+    point here, not the process boundary)."""
+    return quizapp_cli.run(
+        home, "--content", str(FIXTURES), "exercise", "tight-limits", "--check", str(solution), *args
     )
 
 
@@ -281,6 +266,7 @@ def test_check_json_is_strict_ascii_json_even_for_infinite_errors(tmp_path: Path
     assert strict_loads(stored)["cases"][0]["max_abs_err"] is None
 
 
+@pytest.mark.slow
 def test_watch_output_and_messages_are_neutralised(tmp_path: Path):
     solution = tmp_path / ("mine" + TITLE + ".py")  # even the file's name is untrusted
     solution.write_text(HOSTILE_SOLUTION, encoding="utf-8")
