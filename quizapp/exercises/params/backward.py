@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from quizapp.exercises.params.base import MAX_ELEMENTS, CaseParams, Positive
+from quizapp.exercises.params.layers import ConvShape
 
 
 class BatchNormBackwardParams(CaseParams):
@@ -16,21 +17,8 @@ class BatchNormBackwardParams(CaseParams):
     """x arrives Fortran-ordered (not C-contiguous)."""
 
 
-class ConvBackwardParams(CaseParams):
-    shape: tuple[Positive, Positive, Positive, Positive]
-    weight: tuple[Positive, Positive, Positive, Positive]
-    stride: Positive = 1
-    padding: Annotated[int, Field(ge=0)] = 0
+class ConvBackwardParams(ConvShape):
     fortran: bool = False
-
-    @model_validator(mode="after")
-    def _fits(self) -> ConvBackwardParams:
-        if self.weight[1] != self.shape[1]:
-            raise ValueError(f"weight has {self.weight[1]} input channels but the input has {self.shape[1]}")
-        for size, k in zip(self.shape[2:], self.weight[2:]):
-            if size + 2 * self.padding < k:
-                raise ValueError("the kernel is larger than the padded input")
-        return self
 
 
 class RnnBackwardParams(CaseParams):

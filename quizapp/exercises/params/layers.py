@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
@@ -25,21 +25,26 @@ class PoolParams(CaseParams):
         return self
 
 
-class ConvParams(CaseParams):
+class ConvShape(CaseParams):
+    """A conv2d's input (N, C, H, W), weight (C_out, C, kH, kW), stride and padding, checked to fit."""
+
     shape: tuple[Positive, Positive, Positive, Positive]
     weight: tuple[Positive, Positive, Positive, Positive]
     stride: Positive = 1
     padding: Annotated[int, Field(ge=0)] = 0
-    bias: bool = True
 
     @model_validator(mode="after")
-    def _fits(self) -> ConvParams:
+    def _fits(self) -> Self:
         if self.weight[1] != self.shape[1]:
             raise ValueError(f"weight has {self.weight[1]} input channels but the input has {self.shape[1]}")
         for size, k in zip(self.shape[2:], self.weight[2:]):
             if size + 2 * self.padding < k:
                 raise ValueError("the kernel is larger than the padded input")
         return self
+
+
+class ConvParams(ConvShape):
+    bias: bool = True
 
 
 class BatchNormParams(CaseParams):
