@@ -14,6 +14,7 @@ import pytest
 from conftest import FIXTURES, T0
 from textual.pilot import Pilot
 
+from quizapp.application import exercises as use_cases
 from quizapp.application.collection import Collection
 from quizapp.core.study import StudyFilter
 from quizapp.tui.app import QuizApp
@@ -72,3 +73,32 @@ def test_stats_after_a_few_reviews(snap_compare, demo, size):
         await pilot.pause()
 
     assert snap_compare(app_on(demo, start="stats"), terminal_size=size, run_before=computed)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_exercise_after_a_failing_check(snap_compare, builtin_collection, checker, size, monkeypatch):
+    """The built-in maxpool2d with a solution that overwrites overlapping windows: the first failing
+    case is selected and its whole message shows."""
+    wrong = Path(__file__).parent / "solutions" / "maxpool2d" / "wrong_overwrites_overlaps.py"
+    real_check = use_cases.check_exercise
+
+    def check_as_on_any_machine(*args, **kwargs):
+        verdict = real_check(*args, **kwargs)
+        # What varies from run to run (the time) and from machine to machine (the isolation the
+        # kernel allows) is fixed; tests/test_sandbox_escapes.py checks the isolation itself.
+        verdict.duration_s = 0.5
+        verdict.isolation = ["work dir: its own in-memory filesystem", "network: none"]
+        return verdict
+
+    monkeypatch.setattr(use_cases, "check_exercise", check_as_on_any_machine)
+
+    async def check_the_wrong_solution(pilot: Pilot) -> None:
+        editor = pilot.app.screen.query_one("#exercise-editor")
+        editor.cursor_blink = False  # a blinking cursor would make the picture depend on timing
+        editor.load_text(wrong.read_text())
+        await pilot.press("ctrl+r")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    app = app_on(builtin_collection, start="exercise", exercise_id="maxpool2d", checker=checker)
+    assert snap_compare(app, terminal_size=size, run_before=check_the_wrong_solution)
