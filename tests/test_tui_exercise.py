@@ -81,6 +81,8 @@ async def test_hints_come_one_at_a_time(builtin_collection, checker):
         await pilot.press("ctrl+t")
         hints = text_of(app, "#exercise-hints")
         assert "Hint 1: Loop over output positions" in hints and "Hint 2" not in hints
+        # `code` in a hint is shown as code, as on the cards, not with its backticks
+        assert "the window is x[:, :, i*s : i*s+kh" in hints and "`" not in hints
         await pilot.press("ctrl+t", "ctrl+t")
         assert "Hint 3" in text_of(app, "#exercise-hints")
 

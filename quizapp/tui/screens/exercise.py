@@ -37,7 +37,7 @@ from quizapp.exercises.report import format_params
 from quizapp.exercises.verdict import Verdict, first_line
 from quizapp.exercises.workspace import save_atomically, start_over
 from quizapp.tui.keybar import KeyBar
-from quizapp.tui.render import code_block
+from quizapp.tui.render import code_block, inline
 from quizapp.tui.screens.base import QuizScreen
 
 AUTOSAVE_DELAY_S = 0.5
@@ -250,11 +250,15 @@ class ExerciseScreen(QuizScreen[None]):
     def _show_hints(self) -> None:
         hints = self.exercise.spec.hints
         widget = self.query_one("#exercise-hints", Static)
-        lines = [f"Hint {n}: {to_unicode(hint)}" for n, hint in enumerate(hints[: self.hints_shown], 1)]
+        shown = Text()
+        for number, hint in enumerate(hints[: self.hints_shown], 1):
+            # `code`, **bold** and formulas as on the cards; control characters made visible
+            shown.append_text(Text.assemble(f"Hint {number}: ", inline(hint), "\n"))
         left = len(hints) - self.hints_shown
         if left:
-            lines.append(f"({left} hint{'s' if left > 1 else ''} left: ctrl+t)")
-        widget.update(safe_text("\n".join(lines)))
+            shown.append(f"({left} hint{'s' if left > 1 else ''} left: ctrl+t)")
+        shown.rstrip()
+        widget.update(shown)
 
     # -- checking ----------------------------------------------------------------------------------
 
