@@ -91,6 +91,20 @@ def test_an_alias_repeating_the_id_is_a_problem(tmp_path: Path):
     assert catalog.problems and "exercise.aliases" in catalog.problems[0].message
 
 
+@pytest.mark.parametrize(
+    ("exercise_id", "aliases", "where"),
+    [("next", "[]", "exercise.id"), ("mine", "[next]", "exercise.aliases.0")],
+)
+def test_next_is_not_a_name_an_exercise_may_take(tmp_path: Path, exercise_id: str, aliases: str, where: str):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    _exercise_file(folder, exercise_id, aliases)
+    catalog = load_catalog([folder])
+    assert catalog.exercises == {}
+    assert [p.message.split(":")[0] for p in catalog.problems] == [where]
+    assert "is reserved" in catalog.problems[0].message
+
+
 def test_cli_opens_by_alias_and_lists_an_ambiguous_name_with_exit_2(tmp_path: Path):
     result = run(tmp_path, "exercise", "conv", "--starter")
     assert result.returncode == 0, result.stderr

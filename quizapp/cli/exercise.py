@@ -17,6 +17,7 @@ import click
 
 from quizapp.core.untrusted import visible
 from quizapp.exercises.catalog import Catalog, LoadedExercise
+from quizapp.exercises.names import NEXT
 
 if TYPE_CHECKING:
     from quizapp.application.collection import Collection
@@ -29,10 +30,6 @@ _UNSEEN = object()
 
 class ExerciseUsageError(Exception):
     """Bad input on the command line or in an exercise file: exit code 2."""
-
-
-NEXT = "next"
-"""`quizapp exercise next`: the next exercise on the suggested path."""
 
 
 def is_next(name: str) -> bool:

@@ -149,6 +149,7 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
             )
         names.add(case.name)
         cases.append(case)
+    problems += _reserved_names(document, spec)
     seen_names = {spec.id.replace("_", "-")}
     positions = {}
     for index, alias in enumerate(spec.aliases):
@@ -163,6 +164,23 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
     if problems:
         return None, sorted(problems)
     return LoadedExercise(spec, cases, path, positions), []
+
+
+def _reserved_names(document: YamlDocument, spec: Exercise) -> list[Problem]:
+    """`next` is not a name: `quizapp exercise next` opens the next exercise on the path."""
+    from quizapp.exercises.names import NEXT, normalised
+
+    named: list[tuple[tuple[str | int, ...], str]] = [(("exercise", "id"), spec.id)]
+    named += [(("exercise", "aliases", index), alias) for index, alias in enumerate(spec.aliases)]
+    return [
+        document.problem(
+            where,
+            f"{'.'.join(map(str, where))}: {name!r} is reserved (`quizapp exercise next` opens the next "
+            "exercise on the path); choose another name",
+        )
+        for where, name in named
+        if normalised(name) == NEXT
+    ]
 
 
 def _positioned(document: YamlDocument, error: ValidationError, prefix: tuple) -> list[Problem]:

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from quizapp.exercises.catalog import Catalog, LoadedExercise
 
+NEXT = "next"
+"""Not a name but `quizapp exercise next`: the next exercise on the suggested path. An exercise file
+may not use it as its id or an alias (the catalog reports it)."""
+
 
 class NameNotFound(LookupError):
     """No exercise answers to the name."""
