@@ -116,23 +116,7 @@ def test_case_problems_are_positioned_at_the_case(tmp_path: Path):
 def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path):
     solution = tmp_path / "mine.py"
     solution.write_text((SOLUTIONS / "wrong_overwrites_overlaps.py").read_text())
-    watcher = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "quizapp",
-            "--home",
-            str(tmp_path / "home"),
-            "exercise",
-            "maxpool2d",
-            "--watch",
-            str(solution),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    watcher = start_watch(tmp_path / "home", "maxpool2d", solution)
     try:
         first = _read_until(watcher, "cases pass.")
         assert "5/8 cases pass." in first
@@ -159,23 +143,7 @@ def test_watch_rechecks_on_every_save_and_stops_cleanly_on_ctrl_c(tmp_path: Path
 @pytest.mark.slow  # a real process, stopped with Ctrl+C
 def test_watch_waits_for_a_missing_file_and_survives_a_bad_save(tmp_path: Path):
     solution = tmp_path / "later.py"
-    watcher = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "quizapp",
-            "--home",
-            str(tmp_path / "home"),
-            "exercise",
-            "maxpool2d",
-            "--watch",
-            str(solution),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    watcher = start_watch(tmp_path / "home", "maxpool2d", solution)
     try:
         _read_until(watcher, "no such file yet", stream="stderr")
         solution.write_bytes(b"\xff\xfe not utf-8")
@@ -186,6 +154,20 @@ def test_watch_waits_for_a_missing_file_and_survives_a_bad_save(tmp_path: Path):
         watcher.send_signal(signal.SIGINT)
         watcher.wait(timeout=60)
     assert watcher.returncode == 0
+
+
+def start_watch(home: Path, exercise: str, solution: Path, *options: str) -> subprocess.Popen:
+    """`quizapp --home HOME [OPTIONS…] exercise EXERCISE --watch SOLUTION` as a real process (Ctrl+C
+    is a signal to it), its output read as UTF-8 text without colours."""
+    argv = ["--home", str(home), *options, "exercise", exercise, "--watch", str(solution)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "quizapp", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
 
 def _read_until(process: subprocess.Popen, marker: str, timeout: float = 60, stream: str = "stdout") -> str:

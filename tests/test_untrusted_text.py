@@ -3,10 +3,8 @@ no escape sequence reaches the terminal, no markup is parsed, and `--json` is st
 
 import json
 import math
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -16,7 +14,7 @@ import quizapp_cli
 from conftest import FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
-from test_exercise_cli import _drain, _read_until
+from test_exercise_cli import _drain, _read_until, start_watch
 from test_tui import make_app, text_of
 from test_tui_exercise import check_in_screen, exercise_app, wait_for_check
 
@@ -270,26 +268,7 @@ def test_check_json_is_strict_ascii_json_even_for_infinite_errors(tmp_path: Path
 def test_watch_output_and_messages_are_neutralised(tmp_path: Path):
     solution = tmp_path / ("mine" + TITLE + ".py")  # even the file's name is untrusted
     solution.write_text(HOSTILE_SOLUTION, encoding="utf-8")
-    watcher = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "quizapp",
-            "--home",
-            str(tmp_path / "home"),
-            "--content",
-            str(FIXTURES),
-            "exercise",
-            "tight-limits",
-            "--watch",
-            str(solution),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    watcher = start_watch(tmp_path / "home", "tight-limits", solution, "--content", str(FIXTURES))
     try:
         out = _read_until(watcher, "cases pass.")
         err = _read_until(watcher, "Ctrl+C stops.", stream="stderr")
