@@ -174,3 +174,33 @@ def test_the_study_path_does_not_render_formulas_to_load_a_deck(tmp_path: Path):
     )
     assert load_deck_file(deck).ok  # the learner still studies it; validate names the formula
     assert not load_deck_file(deck, check_formulas=True).ok
+
+
+def test_validate_names_a_broken_formula_in_an_exercise_prompt_or_hint(tmp_path: Path):
+    from quizapp_cli import run
+
+    folder = tmp_path / "mine" / "exercises"
+    folder.mkdir(parents=True)
+    (folder / "loss.yaml").write_text(
+        "quizapp: 1\n"
+        "exercise:\n"
+        "  id: my-loss\n"
+        "  title: A loss\n"
+        "  check: smooth_l1\n"
+        "  prompt: 'The loss is $\\frac{1}{2}$ of $\\foo(x)$.'\n"
+        '  starter: "def smooth_l1(pred, target, sigma): ..."\n'
+        "  hints:\n"
+        "    - 'Square it: $x^$.'\n"
+        "  cases:\n"
+        "    - {name: first, shape: [4]}\n"
+    )
+    result = run(tmp_path / "home", "validate", str(tmp_path / "mine"))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(
+        ":6:" in line and "exercise.prompt" in line and r"unknown LaTeX macro \foo" in line for line in lines
+    )
+    assert any(
+        ":9:" in line and "exercise.hints.0" in line and "'^' has nothing after it" in line for line in lines
+    )
+    assert len(lines) == 2  # the well-formed \frac is not reported

@@ -39,7 +39,7 @@ def validate(folders: list[Path]) -> Validation:
     loads = [load_deck_file(path, check_formulas=True) for path in files]
     cross_file_problems(loads, {})
     exercise_files = find_exercise_files(folders)
-    exercises = load_catalog(exercise_files)
+    exercises = load_catalog(exercise_files, check_formulas=True)
     problems = sorted([p for load in loads for p in load.problems] + exercises.problems)
     return Validation(
         problems=problems,

@@ -60,10 +60,12 @@ def find_exercise_files(folders: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_catalog(folders: Iterable[Path]) -> Catalog:
+def load_catalog(folders: Iterable[Path], *, check_formulas: bool = False) -> Catalog:
+    """Every exercise file in `folders`; `check_formulas` (for `quizapp validate`) also renders the
+    formulas of each prompt and hint."""
     catalog = Catalog()
     for path in find_exercise_files(folders):
-        exercise, problems = load_exercise_file(path)
+        exercise, problems = load_exercise_file(path, check_formulas=check_formulas)
         catalog.problems += problems
         if exercise is None:
             continue
@@ -111,7 +113,9 @@ def _alias_clashes(exercises: dict[str, LoadedExercise]) -> list[Problem]:
     return problems
 
 
-def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]]:
+def load_exercise_file(
+    path: Path, *, check_formulas: bool = False
+) -> tuple[LoadedExercise | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -150,6 +154,8 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
         names.add(case.name)
         cases.append(case)
     problems += _reserved_names(document, spec)
+    if check_formulas:
+        problems += _formula_problems(document, spec)
     seen_names = {spec.id.replace("_", "-")}
     positions = {}
     for index, alias in enumerate(spec.aliases):
@@ -164,6 +170,19 @@ def load_exercise_file(path: Path) -> tuple[LoadedExercise | None, list[Problem]
     if problems:
         return None, sorted(problems)
     return LoadedExercise(spec, cases, path, positions), []
+
+
+def _formula_problems(document: YamlDocument, spec: Exercise) -> list[Problem]:
+    """Formulas of the prompt and the hints that would not render cleanly in a terminal."""
+    from quizapp.core.latex import text_math_problems
+
+    texts: list[tuple[tuple[str | int, ...], str]] = [(("exercise", "prompt"), spec.prompt)]
+    texts += [(("exercise", "hints", index), hint) for index, hint in enumerate(spec.hints)]
+    return [
+        document.problem(where, f"{'.'.join(map(str, where))}: {problem}")
+        for where, text in texts
+        for problem in text_math_problems(text)
+    ]
 
 
 def _reserved_names(document: YamlDocument, spec: Exercise) -> list[Problem]:
