@@ -1,7 +1,6 @@
 """The command-line contract: exit codes, errors without tracebacks, help on every command."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -12,9 +11,22 @@ from quizapp.cli import cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "quizapp", *args], capture_output=True, text=True, timeout=60
-    )
+    """`quizapp ARGS…` in this process (click's CliRunner): exit code, stdout, stderr."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["quizapp", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def test_validate_names_a_deck_file_or_an_exercise_file_and_checks_it_as_what_it_is(tmp_path: Path):
+    deck = run("validate", str(FIXTURES / "decks" / "demo.yaml"))
+    assert deck.returncode == 0
+    assert deck.stdout == "1 deck file(s), 9 study cards, 0 exercise file(s): all valid\n"
+    elsewhere = tmp_path / "maxpool.yaml"  # not in an exercises/ folder: known by its `exercise:` key
+    elsewhere.write_text((FIXTURES / "exercises" / "tight_limits.yaml").read_text())
+    exercise = run("validate", str(elsewhere))
+    assert exercise.returncode == 0
+    assert exercise.stdout == "0 deck file(s), 0 study cards, 1 exercise file(s): all valid\n"
 
 
 def test_validate_exits_0_on_good_decks_and_1_with_every_problem():

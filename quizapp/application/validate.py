@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,13 +33,25 @@ class Validation:
         return counted + f"{len(self.problems)} problem(s) in {self.bad_files} file(s)"
 
 
+def _is_exercise_file(path: Path) -> bool:
+    """A file named on the command line is an exercise file when it sits in an `exercises/` folder
+    or says `exercise:` at its top level; otherwise it is checked as a deck file (only)."""
+    if "exercises" in path.parts[:-1]:
+        return True
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False  # the deck loader then says why it cannot be read
+    return re.search(r"^exercise\s*:", text, re.MULTILINE) is not None
+
+
 def validate(folders: list[Path]) -> Validation:
     """Check the deck and exercise files in `folders` (folders or single files), formulas included."""
-    deck_folders = [f for f in folders if not (f.is_file() and "exercises" in f.parts[:-1])]
-    files = find_deck_files(deck_folders)
+    named_exercises = [f for f in folders if f.is_file() and _is_exercise_file(f)]
+    files = find_deck_files([f for f in folders if f not in named_exercises])
     loads = [load_deck_file(path, check_formulas=True) for path in files]
     cross_file_problems(loads, {})
-    exercise_files = find_exercise_files(folders)
+    exercise_files = find_exercise_files([f for f in folders if f.is_dir()] + named_exercises)
     exercises = load_catalog(exercise_files, check_formulas=True)
     problems = sorted([p for load in loads for p in load.problems] + exercises.problems)
     return Validation(
