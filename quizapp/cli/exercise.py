@@ -222,17 +222,20 @@ def check_file(
         verdict = check_exercise(checker, loaded, code, str(path), device)
         if dump is not None and not verdict.exercise_broken:
             script = _dump(checker, loaded, device, dump, path)
+        record_attempt(collection, loaded, code, verdict, datetime.now(UTC), "check")
+        # Said before the sandbox host is closed (≈ 30 ms): the learner reads it sooner.
+        if as_json:
+            click.echo(verdict_json(verdict))
+        else:
+            click.echo(format_verdict(verdict, loaded.spec.title, click.style))
+        if script is not None and dump is not None:
+            click.echo(
+                visible(f"Case {dump[0]!r} written to {script.parent}; run it with: python {script}"),
+                err=True,
+            )
+        sys.stdout.flush()
     finally:
         checker.close()
-    record_attempt(collection, loaded, code, verdict, datetime.now(UTC), "check")
-    if as_json:
-        click.echo(verdict_json(verdict))
-    else:
-        click.echo(format_verdict(verdict, loaded.spec.title, click.style))
-    if script is not None and dump is not None:
-        click.echo(
-            visible(f"Case {dump[0]!r} written to {script.parent}; run it with: python {script}"), err=True
-        )
     if verdict.exercise_broken:
         return 2
     return 0 if verdict.passed else 1
