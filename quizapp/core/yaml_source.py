@@ -15,6 +15,12 @@ import yaml
 from quizapp.core.problem import Problem
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 50
+"""Nesting deeper than this is refused: a deck needs about six levels, and deeper input only serves
+to exhaust the recursion of whatever reads it next."""
+MAX_ALIAS_COPIES = 100_000
+"""How many values aliases may repeat in all: an alias of an alias of … (a "billion laughs") is
+refused at its anchor instead of being expanded into millions of values."""
 # After YAML's escapes, "\\tanh" holds a TAB and "\\frac" a form feed; "\\nabla" a newline + "abla".
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|\n(?:abla|eq|ot\b|ewline|u\b|e\b)")
 
@@ -30,9 +36,9 @@ class YamlDocument:
         loader = _Loader(text)
         try:
             self.root = loader.get_single_node()
-            if self.root is not None:
+            if self.root is not None and self._safe_shape(self.root):
                 self._lint(self.root)
-                self.data = _build(self.root, loader, {})
+                self.data = _build(self.root, loader, {}, self.problems, self._problem_at)
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             message = " ".join(str(part) for part in (error.context, error.problem) if part)
@@ -41,8 +47,44 @@ class YamlDocument:
             self.problems.append(Problem(str(path), 1, 1, f"YAML: {error}"))
         except TypeError:  # a list or mapping used as a mapping key
             self.problems.append(Problem(str(path), 1, 1, "YAML: a list or mapping cannot be a key"))
+        except RecursionError:  # the pure-Python parser, when libyaml is missing
+            self.problems.append(Problem(str(path), 1, 1, f"YAML: nested deeper than {MAX_DEPTH} levels"))
         finally:
             loader.dispose()
+        if self.problems:
+            self.data = None
+
+    def _safe_shape(self, root: yaml.Node) -> bool:
+        """Depth and alias copies within their limits, checked without recursion: a problem at the
+        first node past a limit, and False, so the file is not built."""
+        copies = 0
+        seen: set[int] = set()
+        stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                self.problems.append(
+                    self._problem_at(node.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+                )
+                return False
+            if id(node) in seen:  # reached again through an alias: a copy of everything below it
+                copies += _size(node, {})
+                if copies > MAX_ALIAS_COPIES:
+                    self.problems.append(
+                        self._problem_at(
+                            node.start_mark,
+                            f"aliases repeat more than {MAX_ALIAS_COPIES:,} values; write the values out",
+                        )
+                    )
+                    return False
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend((item, depth + 1) for item in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    stack.extend(((key, depth + 1), (value, depth + 1)))
+        return True
 
     def problem(self, path: tuple[object, ...], message: str) -> Problem:
         """A problem positioned at the node reached by `path` (keys and list indices)."""
@@ -63,7 +105,11 @@ class YamlDocument:
             return Problem(str(self.path), 1, 1, message)
         return Problem(str(self.path), mark.line + 1, mark.column + 1, message)
 
-    def _lint(self, node: yaml.Node) -> None:
+    def _lint(self, node: yaml.Node, linted: set[int] | None = None) -> None:
+        linted = set() if linted is None else linted
+        if id(node) in linted:  # an alias of a node already linted
+            return
+        linted.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: dict[object, yaml.Node] = {}
             for key, value in node.value:
@@ -77,10 +123,10 @@ class YamlDocument:
                         )
                     else:
                         seen[key.value] = key
-                self._lint(value)
+                self._lint(value, linted)
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
-                self._lint(item)
+                self._lint(item, linted)
         elif isinstance(node, yaml.ScalarNode) and node.style == '"' and _CONTROL.search(node.value):
             self.problems.append(
                 self._problem_at(
@@ -92,22 +138,68 @@ class YamlDocument:
 
 
 _STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-def _build(node: yaml.Node, loader: yaml.SafeLoader, built: dict[int, object]) -> object:
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def _unreadable(node: yaml.Node, error: Exception) -> str:
+    if isinstance(error, yaml.constructor.ConstructorError):  # a tag the safe loader does not know
+        return f"the tag {_short(node.tag)} is not allowed (only YAML's plain types are)"
+    if isinstance(node, yaml.ScalarNode):
+        return f"{node.value!r} is not a valid {_short(node.tag)}"
+    return f"this {_short(node.tag)} cannot be read ({error})"
+
+
+def _size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values `node` stands for with every alias below it written out (memoised per node)."""
+    if id(node) not in sizes:
+        if isinstance(node, yaml.SequenceNode):
+            sizes[id(node)] = 1 + sum(_size(item, sizes) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            sizes[id(node)] = 1 + sum(_size(value, sizes) for _key, value in node.value)
+        else:
+            sizes[id(node)] = 1
+    return sizes[id(node)]
+
+
+def _build(
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    built: dict[int, object],
+    problems: list[Problem],
+    problem_at: Callable[[yaml.Mark | None, str], Problem],
+) -> object:
     """Plain data from a node tree, as `construct_document` makes it, several times faster for
-    the strings that make up nearly all of a deck (PyYAML's constructor is pure Python)."""
+    the strings that make up nearly all of a deck (PyYAML's constructor is pure Python). A value
+    whose tag cannot be read (`!!float abc`, `!!timestamp yesterday`, an unknown tag) becomes a
+    positioned problem instead of an exception."""
     if id(node) in built:  # an alias: the same object, as PyYAML gives
         return built[id(node)]
-    if isinstance(node, yaml.ScalarNode):
-        value = node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in (_SEQ, _MAP):
+        problems.append(problem_at(node.start_mark, f"the tag {_short(node.tag)} is not allowed here"))
+    value: object
+    if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+        value = node.value
     elif isinstance(node, yaml.SequenceNode):
-        value = [_build(item, loader, built) for item in node.value]
-    elif any(key.tag == _MERGE for key, _value in node.value):
-        value = loader.construct_object(node, deep=True)  # `<<:` merges: leave them to PyYAML
-    else:
-        value = {_build(key, loader, built): _build(item, loader, built) for key, item in node.value}
+        value = [_build(item, loader, built, problems, problem_at) for item in node.value]
+    elif isinstance(node, yaml.MappingNode) and not any(key.tag == _MERGE for key, _value in node.value):
+        value = {
+            _build(key, loader, built, problems, problem_at): _build(
+                item, loader, built, problems, problem_at
+            )
+            for key, item in node.value
+        }
+    else:  # other scalars (numbers, booleans, null, dates) and `<<:` merges: PyYAML's own constructor
+        try:
+            value = loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, AttributeError, OverflowError, yaml.YAMLError) as error:
+            problems.append(problem_at(node.start_mark, _unreadable(node, error)))
+            value = None
     built[id(node)] = value
     return value
 
