@@ -38,7 +38,11 @@ class YamlDocument:
             self.root = loader.get_single_node()
             if self.root is not None and self._safe_shape(self.root):
                 self._lint(self.root)
-                self.data = _build(self.root, loader, {}, self.problems, self._problem_at)
+                before = len(self.problems)
+                data = _build(self.root, loader, {}, self.problems, self._problem_at)
+                # A value that could not be read leaves a hole: validating around it would only
+                # report the hole again. Lint problems (duplicate keys …) keep the data.
+                self.data = data if len(self.problems) == before else None
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             message = " ".join(str(part) for part in (error.context, error.problem) if part)
@@ -51,8 +55,6 @@ class YamlDocument:
             self.problems.append(Problem(str(path), 1, 1, f"YAML: nested deeper than {MAX_DEPTH} levels"))
         finally:
             loader.dispose()
-        if self.problems:
-            self.data = None
 
     def _safe_shape(self, root: yaml.Node) -> bool:
         """Depth and alias copies within their limits, checked without recursion: a problem at the
