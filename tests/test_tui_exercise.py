@@ -162,3 +162,45 @@ async def test_model_solution_after_a_pass_and_start_over_keeps_the_old_file(bui
         assert editor.text == starter_file(screen.exercise)
         kept = list((builtin_collection.home / "exercises").glob("smooth-l1.*.py"))
         assert len(kept) == 1 and kept[0].read_text() == screen.exercise.solution_path.read_text()
+
+
+async def test_a_full_disk_keeps_the_code_says_why_and_puts_a_copy_elsewhere(
+    builtin_collection, checker, monkeypatch, tmp_path: Path
+):
+    import errno
+
+    from quizapp.exercises import workspace
+
+    real_save = workspace.save_atomically
+    disk_full = {"on": True}
+
+    def save_on_a_full_disk(path: Path, text: str) -> None:
+        if disk_full["on"] and path.parent == builtin_collection.home / "exercises":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(path, text)
+
+    monkeypatch.setattr("quizapp.application.exercises.save_atomically", save_on_a_full_disk)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # where the copy may go, besides /dev/shm
+    app = exercise_app(builtin_collection, checker)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = app.screen
+        editor = screen.query_one("#exercise-editor")
+        editor.load_text(
+            "def maxpool2d_forward(x, kernel_size, stride):\n    return 'typed after the disk filled'\n"
+        )
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+        assert any("Not saved: The disk is full" in m and "Your code is still here" in m for m in said), said
+        copy = next(Path(m.split("A copy is in ")[1].rstrip(".")) for m in said if "A copy is in" in m)
+        assert "typed after the disk filled" in copy.read_text()
+        copy.unlink()
+        # Starting over or opening $EDITOR now would swap the editor's text for the older file: refused.
+        await pilot.press("ctrl+n")
+        assert "typed after the disk filled" in editor.text
+        disk_full["on"] = False  # space again: the next save writes what was kept
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = (builtin_collection.home / "exercises" / "maxpool2d.py").read_text()
+    assert "typed after the disk filled" in saved
+    assert not list((builtin_collection.home / "exercises").glob(".*.tmp"))

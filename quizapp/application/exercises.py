@@ -15,17 +15,19 @@ steps 1 and 3 on its own thread (the database connection belongs to it).
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from quizapp.core.storage import describe
 from quizapp.exercises.catalog import Catalog, LoadedExercise
 from quizapp.exercises.hints import hints_shown, remember_hints_shown, reveal_next_hint
 from quizapp.exercises.path import next_exercise, path_order, progress_line
 from quizapp.exercises.progress import ExerciseStatus
 from quizapp.exercises.starter import is_untouched
-from quizapp.exercises.workspace import ensure_solution_file, start_over
+from quizapp.exercises.workspace import ensure_solution_file, save_atomically, start_over
 
 if TYPE_CHECKING:
     from quizapp.application.collection import Collection
@@ -65,6 +67,37 @@ def open_exercise(collection: Collection, exercise: LoadedExercise, now: datetim
     kept = start_over(collection.home, exercise) if redo else None
     path = ensure_solution_file(collection.home, exercise)
     return OpenedExercise(exercise, path, status, redo, kept)
+
+
+# -- saving --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    ok: bool
+    problem: str | None = None
+    """Why the file could not be written, in one sentence."""
+    rescued_to: Path | None = None
+    """Where a copy was written instead (a temporary folder, memory-backed where there is one)."""
+
+
+def save_code(exercise: LoadedExercise, path: Path, code: str) -> Saved:
+    """Write the learner's code to `path`; when that fails (a full disk, a read-only folder), say why
+    and put a copy where it can still go. The caller keeps `code` until a save succeeds."""
+    try:
+        save_atomically(path, code)
+        return Saved(ok=True)
+    except OSError as error:
+        problem = describe(error, path)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for folder in (Path("/dev/shm"), Path(tempfile.gettempdir())):
+        rescue = folder / "quizapp-rescue" / f"{exercise.id}-{stamp}.py"
+        try:
+            save_atomically(rescue, code)
+        except OSError:
+            continue
+        return Saved(ok=False, problem=problem, rescued_to=rescue)
+    return Saved(ok=False, problem=problem)
 
 
 # -- checking and recording ----------------------------------------------------------------------

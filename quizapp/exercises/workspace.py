@@ -41,5 +41,9 @@ def save_atomically(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a solution."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # a full disk leaves no empty .tmp behind
+        raise

@@ -35,7 +35,7 @@ from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.progress import ExerciseStatus
 from quizapp.exercises.report import format_params
 from quizapp.exercises.verdict import Verdict, first_line
-from quizapp.exercises.workspace import save_atomically, start_over
+from quizapp.exercises.workspace import start_over
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.render import code_block, inline
 from quizapp.tui.screens.base import QuizScreen
@@ -162,21 +162,40 @@ class ExerciseScreen(QuizScreen[None]):
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_DELAY_S, self._save)
 
-    def action_save(self) -> None:
-        self._save(self.query_one("#exercise-editor", TextArea).text)
+    def action_save(self) -> bool:
+        return self._save(self.query_one("#exercise-editor", TextArea).text)
 
-    def _save(self, text: str | None = None) -> None:
+    def _save(self, text: str | None = None) -> bool:
+        """Write the editor's text; on failure it stays here (and is retried), with a copy elsewhere."""
         text = self._unsaved if text is None else text
-        if text is not None and self.path is not None:
-            save_atomically(self.path, text)
+        if text is None or self.path is None:
+            return True
+        saved = use_cases.save_code(self.exercise, self.path, text)
+        if saved.ok:
             self._unsaved = None
+            return True
+        self._unsaved = text  # kept: the next edit, ctrl+s or leaving the screen tries again
+        where = (
+            f"A copy is in {saved.rescued_to}."
+            if saved.rescued_to
+            else "No copy could be written anywhere: keep this screen open."
+        )
+        self.notify(
+            visible(f"Not saved: {saved.problem} Your code is still here. {where}"),
+            title="Could not save",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
+        return False
 
     def on_unmount(self) -> None:
         self._save()  # whatever the autosave had not written yet
 
     def action_open_editor(self) -> None:
         """Edit in $EDITOR (or $VISUAL); the screen reloads the file when the editor exits."""
-        self.action_save()
+        if not self.action_save():
+            return  # the file on disk is older than the editor's text: reloading it would lose code
         command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not command:
             self.notify(
@@ -190,7 +209,8 @@ class ExerciseScreen(QuizScreen[None]):
 
     def action_start_over(self) -> None:
         """Back to the starter; the current file is kept beside it, never deleted."""
-        self._save()
+        if not self._save():
+            return  # the file kept would be older than the editor's text
         kept = start_over(self.app.collection.home, self.exercise)
         self.query_one("#exercise-editor", TextArea).load_text(self._file().read_text(encoding="utf-8"))
         self.notify(
