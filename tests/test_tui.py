@@ -171,3 +171,31 @@ async def test_home_counts_respect_the_daily_new_limit(collection):
         table = app.screen.query_one("#decks")
         assert str(table.get_row_at(0)[1]) == "4"  # 9 new cards in the deck, 4 left today
         assert "4 new today" in text_of(app, "#totals")
+
+
+async def test_an_answer_the_disk_cannot_take_is_kept_on_screen_and_can_be_retried(collection, monkeypatch):
+    import sqlite3
+
+    real_execute = collection.db.execute
+    disk_full = {"on": True}
+
+    def execute(sql, parameters=None):
+        if sql == "COMMIT" and disk_full["on"]:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_execute(sql, parameters)
+
+    monkeypatch.setattr(collection.db, "execute", execute)
+    app = make_app(collection, start="study")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        first = screen.card.id
+        await pilot.press("space", "3")
+        said = [str(n.message) for n in app._notifications]
+        assert any("Not saved: The disk is full" in m and "press 3 to try again" in m for m in said), said
+        assert screen.card.id == first and screen.revealed  # the same card, its answer still showing
+        assert real_execute("select count(*) from reviews").fetchone()[0] == 0
+        assert not collection.db.conn.in_transaction  # nothing left half-open
+        disk_full["on"] = False
+        await pilot.press("3")
+        assert real_execute("select count(*) from reviews").fetchone()[0] == 1
+        assert screen.card is None or screen.card.id != first

@@ -204,4 +204,8 @@ def write_transaction(db: QuizDatabase) -> Iterator[QuizDatabase]:
         db.rollback()
         raise
     else:
-        db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except BaseException:  # a full disk or a lock at the commit: leave nothing half-open
+            db.rollback()
+            raise

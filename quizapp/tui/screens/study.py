@@ -7,6 +7,7 @@ sitting how it is graded.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import ClassVar
 
@@ -21,6 +22,7 @@ from textual.widgets import Input, Static
 
 from quizapp.application.study import Study
 from quizapp.core.kinds import AnswerMode, kind_of
+from quizapp.core.storage import describe
 from quizapp.core.study import SessionCard, StudyFilter
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.tui import render
@@ -257,9 +259,24 @@ class StudyScreen(QuizScreen[None]):
         else:
             self.action_rate(self.study.suggested_rating)
 
+    def _not_saved(self, error: Exception, retry: str) -> None:
+        """A write that failed (full disk, locked or read-only database): nothing was recorded, the
+        card stays on screen, and the learner is told why and how to try again."""
+        self.notify(
+            visible(f"Not saved: {describe(error)} {retry}"),
+            title="Could not save",
+            severity="error",
+            timeout=20,
+            markup=False,
+        )
+
     def action_rate(self, rating: int) -> None:
         """1–4 once the back is shown: grade the card, then show the next."""
-        graded = self.study.grade(rating)
+        try:
+            graded = self.study.grade(rating)
+        except (sqlite3.Error, OSError) as error:
+            self._not_saved(error, f"Your answer was not recorded; press {rating} to try again.")
+            return
         if graded.leech:
             self.notify(
                 f"Leech: forgotten {graded.card.lapses + 1} times, so it is suspended. Rewrite it, then "
@@ -271,7 +288,12 @@ class StudyScreen(QuizScreen[None]):
         self.show_next()
 
     def action_undo(self) -> None:
-        if self.study.undo() is None:
+        try:
+            undone = self.study.undo()
+        except (sqlite3.Error, OSError) as error:
+            self._not_saved(error, "Nothing was undone; press u to try again.")
+            return
+        if undone is None:
             self.notify("Nothing to undo.")
             return
         self._show_card()
@@ -279,13 +301,21 @@ class StudyScreen(QuizScreen[None]):
 
     def action_bury(self) -> None:
         if self.card is not None:
-            self.study.bury()
+            try:
+                self.study.bury()
+            except (sqlite3.Error, OSError) as error:
+                self._not_saved(error, "The card was not buried; press b to try again.")
+                return
             self.notify("Buried until tomorrow (u to undo).")
             self.show_next()
 
     def action_suspend(self) -> None:
         if self.card is not None:
-            self.study.suspend()
+            try:
+                self.study.suspend()
+            except (sqlite3.Error, OSError) as error:
+                self._not_saved(error, "The card was not suspended; press s to try again.")
+                return
             self.notify("Suspended: it will not come back (u to undo).")
             self.show_next()
 
