@@ -1,21 +1,15 @@
 """The command-line contract: exit codes, errors without tracebacks, help on every command."""
 
-import subprocess
 from pathlib import Path
 
 import click
+import quizapp_cli
 from click.testing import CliRunner
 from conftest import FIXTURES
 
 from quizapp.cli import cli
 
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    """`quizapp ARGS…` in this process (click's CliRunner): exit code, stdout, stderr."""
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=True)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return subprocess.CompletedProcess(["quizapp", *args], result.exit_code, result.stdout, result.stderr)
+run = quizapp_cli.invoke  # `quizapp ARGS…` in this process (click's CliRunner)
 
 
 def test_validate_names_a_deck_file_or_an_exercise_file_and_checks_it_as_what_it_is(tmp_path: Path):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quizapp.core.storage import describe
-from quizapp.exercises.catalog import Catalog, LoadedExercise
+from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.hints import hints_shown, remember_hints_shown, reveal_next_hint
 from quizapp.exercises.path import next_exercise, path_order, progress_line
 from quizapp.exercises.progress import ExerciseStatus
@@ -160,9 +160,9 @@ class LearningPath:
     progress: str
 
 
-def learning_path(collection: Collection, now: datetime, catalog: Catalog | None = None) -> LearningPath:
-    """Where the learner stands on the suggested path; `catalog` when the caller has read one."""
-    exercises = list((catalog or collection.catalog).exercises.values())
+def learning_path(collection: Collection, now: datetime) -> LearningPath:
+    """Where the learner stands on the suggested path."""
+    exercises = list(collection.catalog.exercises.values())
     statuses = exercise_statuses(collection)
     ordered = path_order(exercises)
     return LearningPath(

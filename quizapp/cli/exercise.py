@@ -43,7 +43,7 @@ def find_exercise(catalog: Catalog, name: str, collection: Collection | None = N
     from quizapp.exercises.path import path_order
 
     if is_next(name) and collection is not None:
-        return _next_exercise(catalog, collection)
+        return _next_exercise(collection)
     try:
         return resolve(catalog, name, [exercise.id for exercise in path_order(catalog.exercises.values())])
     except AmbiguousName as ambiguous:
@@ -62,10 +62,10 @@ def find_exercise(catalog: Catalog, name: str, collection: Collection | None = N
     raise ExerciseUsageError(f"no exercise named {name!r} (known: {known})")
 
 
-def _next_exercise(catalog: Catalog, collection: Collection) -> LoadedExercise:
+def _next_exercise(collection: Collection) -> LoadedExercise:
     from quizapp.application.exercises import learning_path
 
-    path = learning_path(collection, datetime.now(UTC), catalog)
+    path = learning_path(collection, datetime.now(UTC))
     found = path.upcoming
     if found is None:
         raise ExerciseUsageError(f"nothing to do: {path.progress}, and none is due to be redone yet")

@@ -61,6 +61,7 @@ class YamlDocument:
         first node past a limit, and False, so the file is not built."""
         copies = 0
         seen: set[int] = set()
+        sizes: dict[int, int] = {}  # shared: each node's expanded size is worked out once
         stack: list[tuple[yaml.Node, int]] = [(root, 1)]
         while stack:
             node, depth = stack.pop()
@@ -70,7 +71,7 @@ class YamlDocument:
                 )
                 return False
             if id(node) in seen:  # reached again through an alias: a copy of everything below it
-                copies += _size(node, {})
+                copies += _size(node, sizes)
                 if copies > MAX_ALIAS_COPIES:
                     self.problems.append(
                         self._problem_at(
