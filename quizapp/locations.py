@@ -31,6 +31,11 @@ def config_path(home: Path) -> Path:
     return home / "config.toml"
 
 
+def user_decks_dir(home: Path) -> Path:
+    """The learner's own deck folder in the home: always loaded, where `quizapp import` writes."""
+    return home / "decks"
+
+
 def builtin_content_dir() -> Path:
     """The decks shipped with quizapp: inside the package once installed, `content/` in a checkout."""
     installed = PACKAGE_DIR / "_builtin_content"

@@ -41,7 +41,8 @@ class Collection:
         settings = load_settings(locations.config_path(home))
         # Resolved, so that the same folder named two ways is still the same files to the sync.
         extra = [Path(folder).resolve() for folder in extra_content or []]
-        content_dirs = ([locations.builtin_content_dir()] if builtin else []) + extra
+        builtin_dirs = [locations.builtin_content_dir()] if builtin else []
+        content_dirs = _unique([*builtin_dirs, locations.user_decks_dir(home).resolve(), *extra])
         db_path = locations.db_path(home)
         check_before_opening(db_path, home)
         try:
@@ -118,3 +119,7 @@ class Collection:
             self._backing_up.join()
         self.db.close()
         remember_closed(locations.db_path(self.home), self.home)
+
+
+def _unique(folders: list[Path]) -> list[Path]:
+    return list(dict.fromkeys(folders))
