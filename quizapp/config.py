@@ -43,6 +43,10 @@ backup_interval_minutes = 30
 backups_daily = 7
 backups_weekly = 4
 backups_monthly = 6
+
+# Your own deck folders, loaded on every run besides the built-in decks and the "decks" folder in
+# this home (`quizapp content add DIR` and `quizapp content remove DIR` edit this list).
+content_folders = []
 """
 
 
@@ -71,10 +75,16 @@ class Settings:
     backups_daily: int = 7
     backups_weekly: int = 4
     backups_monthly: int = 6
+    content_folders: tuple[str, ...] = ()
+    """Extra deck folders loaded on every run; `~` and paths relative to the home are allowed."""
 
     @property
     def learning_steps(self) -> tuple[timedelta, ...]:
         return tuple(timedelta(minutes=m) for m in self.learning_steps_minutes)
+
+    def content_paths(self, home: Path) -> list[Path]:
+        """`content_folders` as absolute paths (relative ones are taken from the home folder)."""
+        return [(home / Path(folder).expanduser()).resolve() for folder in self.content_folders]
 
     @property
     def relearning_steps(self) -> tuple[timedelta, ...]:
@@ -125,6 +135,10 @@ def _checked(path: Path, key: str, value: object) -> object:
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 23:
             raise fail("a whole number from 0 to 23")
         return value
+    if key == "content_folders":
+        if not isinstance(value, list) or not all(isinstance(folder, str) and folder for folder in value):
+            raise fail('a list of folder paths, e.g. ["~/notes/decks"]')
+        return tuple(value)
     if key == "fuzz":
         if not isinstance(value, bool):
             raise fail("true or false")
@@ -157,3 +171,19 @@ def write_default_config(path: Path) -> None:
     """Leave a commented config file for the learner to edit, once."""
     if not path.exists() and not path.is_symlink():
         path.write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")
+
+
+def set_content_folders(path: Path, folders: list[str]) -> None:
+    """Rewrite `content_folders` in the config file at `path`, keeping its comments and other keys."""
+    import tomlkit
+
+    load_settings(path)  # refuse to rewrite a file that does not load: the learner fixes it first
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    array = tomlkit.array()
+    array.extend(folders)
+    if len(folders) > 1:
+        array.multiline(True)
+    document["content_folders"] = array
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+    temporary.replace(path)

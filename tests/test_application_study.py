@@ -13,6 +13,7 @@ from quizapp.application.collection import Collection
 from quizapp.application.study import (
     MAX_ANSWER_MS,
     NoSuchDeck,
+    NoSuchTag,
     Study,
     StudyProblem,
     choose_cards,
@@ -40,12 +41,16 @@ def test_deck_lookup(collection):
     assert find_deck(collection.db, "demo") == "demo"
     assert deck_title(collection.db, "demo") == "Demo 演示"
     assert deck_title(collection.db, "nope") is None
-    with pytest.raises(NoSuchDeck, match=r"^no such deck \(known: demo\)$"):
+    assert find_deck(collection.db, "demo 演示") == "demo"  # a title, in any case
+    assert find_deck(collection.db, "DEMO") == "demo"
+    with pytest.raises(NoSuchDeck, match=r"^no such deck \(known ids: demo;"):
         find_deck(collection.db, "nope")
 
 
 def test_choose_cards(collection):
-    assert choose_cards(collection.db, deck="demo", tag="t") == StudyFilter(deck="demo", tag="t")
+    assert choose_cards(collection.db, deck="Demo 演示", tag="demo") == StudyFilter(deck="demo", tag="demo")
+    with pytest.raises(NoSuchTag, match=r"^no card has this tag \(known: demo\)$"):
+        choose_cards(collection.db, tag="t")
     with pytest.raises(NoSuchDeck):
         choose_cards(collection.db, deck="other")
     with pytest.raises(StudyProblem, match="no card has lapsed yet"):

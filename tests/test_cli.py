@@ -12,8 +12,17 @@ from quizapp.cli import cli
 run = quizapp_cli.invoke  # `quizapp ARGS…` in this process (click's CliRunner)
 
 
+def demo_deck_of_its_own(folder: Path) -> Path:
+    """The demo deck with its one id that a built-in deck also uses (`gap`) renamed, so that it
+    validates against the decks it would be loaded with."""
+    copy = folder / "decks" / "demo.yaml"
+    copy.parent.mkdir(parents=True)
+    copy.write_text((FIXTURES / "decks" / "demo.yaml").read_text().replace("id: gap", "id: demo-gap"))
+    return copy
+
+
 def test_validate_names_a_deck_file_or_an_exercise_file_and_checks_it_as_what_it_is(tmp_path: Path):
-    deck = run("validate", str(FIXTURES / "decks" / "demo.yaml"))
+    deck = run("validate", str(demo_deck_of_its_own(tmp_path)))
     assert deck.returncode == 0
     assert deck.stdout == "1 deck file(s), 9 study cards, 0 exercise file(s): all valid\n"
     elsewhere = tmp_path / "maxpool.yaml"  # not in an exercises/ folder: known by its `exercise:` key
@@ -23,8 +32,8 @@ def test_validate_names_a_deck_file_or_an_exercise_file_and_checks_it_as_what_it
     assert exercise.stdout == "0 deck file(s), 0 study cards, 1 exercise file(s): all valid\n"
 
 
-def test_validate_exits_0_on_good_decks_and_1_with_every_problem():
-    good = run("validate", str(FIXTURES / "decks"))
+def test_validate_exits_0_on_good_decks_and_1_with_every_problem(tmp_path: Path):
+    good = run("validate", str(demo_deck_of_its_own(tmp_path).parent))
     assert good.returncode == 0, good.stderr
     assert "9 study cards, 0 exercise file(s): all valid" in good.stdout
     bad = run("validate", str(FIXTURES / "broken"))

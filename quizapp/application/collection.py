@@ -39,10 +39,7 @@ class Collection:
         home.mkdir(parents=True, exist_ok=True)
         write_default_config(locations.config_path(home))
         settings = load_settings(locations.config_path(home))
-        # Resolved, so that the same folder named two ways is still the same files to the sync.
-        extra = [Path(folder).resolve() for folder in extra_content or []]
-        builtin_dirs = [locations.builtin_content_dir()] if builtin else []
-        content_dirs = _unique([*builtin_dirs, locations.user_decks_dir(home).resolve(), *extra])
+        content_dirs = content_folders(home, settings, extra_content or [], builtin=builtin)
         db_path = locations.db_path(home)
         check_before_opening(db_path, home)
         try:
@@ -70,6 +67,12 @@ class Collection:
     def present_content_dirs(self) -> list[Path]:
         """The content folders that exist now (a `--content` folder may vanish while the app runs)."""
         return [folder for folder in self.content_dirs if folder.exists()]
+
+    @property
+    def missing_content_dirs(self) -> list[Path]:
+        """Folders from `content_folders` in config.toml or `--content` that do not exist (now)."""
+        user_decks = locations.user_decks_dir(self.home).resolve()
+        return [folder for folder in self.content_dirs if folder != user_decks and not folder.exists()]
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -121,5 +124,15 @@ class Collection:
         remember_closed(locations.db_path(self.home), self.home)
 
 
-def _unique(folders: list[Path]) -> list[Path]:
+def content_folders(home: Path, settings: Settings, extra: list[Path], *, builtin: bool = True) -> list[Path]:
+    """The deck folders a collection loads, in load order (an earlier file wins an id clash):
+    the built-in decks, the home's `decks` folder, config.toml's `content_folders`, then `--content`."""
+    builtin_dirs = [locations.builtin_content_dir()] if builtin else []
+    # Resolved, so that the same folder named two ways is still the same files to the sync.
+    folders = [
+        *builtin_dirs,
+        locations.user_decks_dir(home).resolve(),
+        *settings.content_paths(home),
+        *(Path(folder).resolve() for folder in extra),
+    ]
     return list(dict.fromkeys(folders))

@@ -56,12 +56,42 @@ def deck_ids(db: QuizDatabase) -> list[str]:
     return sorted(row[0] for row in db.execute("select id from decks where present = 1"))
 
 
-def find_deck(db: QuizDatabase, deck_id: str) -> str:
-    """`deck_id` if such a deck is present; NoSuchDeck, naming the known ones, if not."""
-    known = deck_ids(db)
-    if deck_id not in known:
-        raise NoSuchDeck(f"no such deck (known: {', '.join(known) or 'none'})")
-    return deck_id
+class NoSuchTag(StudyProblem):
+    pass
+
+
+def find_deck(db: QuizDatabase, name: str) -> str:
+    """The id of the present deck called `name`: its id, or its title, in any case.
+
+    Raises:
+        NoSuchDeck: no present deck has that id or title; the message names the known ones.
+    """
+    decks = db.execute("select id, title from decks where present = 1 order by id").fetchall()
+    wanted = name.casefold()
+    for exact in (True, False):
+        for deck_id, title in decks:
+            if deck_id == name if exact else wanted in (deck_id.casefold(), (title or "").casefold()):
+                return str(deck_id)
+    known = ", ".join(deck_id for deck_id, _title in decks)
+    raise NoSuchDeck(f"no such deck (known ids: {known or 'none'}; `quizapp decks` lists them with titles)")
+
+
+def tag_counts(db: QuizDatabase) -> dict[str, int]:
+    """Every tag of a present card → how many present cards carry it, by tag."""
+    counts: dict[str, int] = {}
+    for (tags,) in db.execute("select tags from cards where present = 1 and tags != ''"):
+        for tag in tags.split():
+            counts[tag] = counts.get(tag, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def deck_counts(db: QuizDatabase) -> list[tuple[str, str, int]]:
+    """(id, title, cards) of every present deck, by id."""
+    rows = db.execute(
+        "select d.id, d.title, count(c.id) from decks d left join cards c on c.deck = d.id and c.present = 1"
+        " where d.present = 1 group by d.id order by d.id"
+    )
+    return [(str(deck_id), str(title or ""), int(count)) for deck_id, title, count in rows]
 
 
 def deck_title(db: QuizDatabase, deck_id: str) -> str | None:
@@ -80,11 +110,14 @@ def choose_cards(
     """What `quizapp study [--deck ID] [--tag TAG] [--hardest N]` studies.
 
     Raises:
-        NoSuchDeck: `deck` is not a present deck.
+        NoSuchDeck: `deck` is not a present deck's id or title.
+        NoSuchTag: no present card has `tag`.
         StudyProblem: `hardest` is given but no card has lapsed yet.
     """
     if deck is not None:
-        find_deck(db, deck)
+        deck = find_deck(db, deck)
+    if tag is not None and tag not in (known := tag_counts(db)):
+        raise NoSuchTag(f"no card has this tag (known: {', '.join(known) or 'none'})")
     study_filter = StudyFilter(deck=deck, tag=tag)
     if hardest is None:
         return study_filter

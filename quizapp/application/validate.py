@@ -45,12 +45,17 @@ def _is_exercise_file(path: Path) -> bool:
     return re.search(r"^exercise\s*:", text, re.MULTILINE) is not None
 
 
-def validate(folders: list[Path]) -> Validation:
-    """Check the deck and exercise files in `folders` (folders or single files), formulas included."""
+def validate(folders: list[Path], against: list[Path] | None = None) -> Validation:
+    """Check the deck and exercise files in `folders` (folders or single files), formulas included.
+
+    Args:
+        against: the other deck folders these files are loaded with; a deck or card id that one of
+            their files already uses is a problem, as it is when the collection loads them.
+    """
     named_exercises = [f for f in folders if f.is_file() and _is_exercise_file(f)]
     files = find_deck_files([f for f in folders if f not in named_exercises])
     loads = [load_deck_file(path, check_formulas=True) for path in files]
-    cross_file_problems(loads, {})
+    cross_file_problems(loads, _ids_owned_by(against or [], besides=files))
     exercise_files = find_exercise_files([f for f in folders if f.is_dir()] + named_exercises)
     exercises = load_catalog(exercise_files, check_formulas=True)
     problems = sorted([p for load in loads for p in load.problems] + exercises.problems)
@@ -61,3 +66,17 @@ def validate(folders: list[Path]) -> Validation:
         exercise_files=len(exercise_files),
         bad_files=sum(not load.ok for load in loads) + len({p.file for p in exercises.problems}),
     )
+
+
+def _ids_owned_by(folders: list[Path], besides: list[Path]) -> dict[str, tuple[str, str]]:
+    """Card id → (file, deck) for the loadable deck files of `folders`, leaving out `besides`."""
+    checked = {path.resolve() for path in besides}
+    owned: dict[str, tuple[str, str]] = {}
+    for path in find_deck_files(folder for folder in folders if folder.exists()):
+        if path.resolve() in checked:
+            continue
+        load = load_deck_file(path)
+        if load.ok and load.deck_id is not None:
+            for note in load.note_lines:
+                owned.setdefault(note, (str(path), load.deck_id))
+    return owned

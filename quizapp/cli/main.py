@@ -76,6 +76,20 @@ def _content_dirs(ctx: click.Context, extra: tuple[Path, ...] = ()) -> list[Path
     return folders
 
 
+def _deck_folders(ctx: click.Context) -> list[Path]:
+    """The deck folders a collection opened by this command loads, without opening it."""
+    from quizapp import locations
+    from quizapp.application.collection import content_folders
+    from quizapp.config import ConfigError, load_settings
+
+    home = locations.home_dir(ctx.obj["home"])
+    try:
+        settings = load_settings(locations.config_path(home))
+    except ConfigError as error:
+        raise UsageProblem(str(error)) from None
+    return content_folders(home, settings, _content_dirs(ctx))
+
+
 def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()) -> Collection:
     from quizapp import locations
     from quizapp.application.collection import Collection
@@ -102,16 +116,34 @@ def _run_app(collection: Collection, *, start: str, **options: Any) -> None:
         collection.close()
     if app.return_code:  # the app crashed (Textual printed the traceback) or stopped on an error
         sys.exit(app.return_code)
-    if collection.last_sync.problems:
+    _say_skipped_files(collection)
+
+
+def _say_skipped_files(collection: Collection) -> None:
+    """Name each deck file that was not loaded and its first problem, on stderr."""
+    from quizapp.core.untrusted import visible
+
+    for folder in collection.missing_content_dirs:
         click.echo(
-            f"{len(collection.last_sync.skipped_files)} deck file(s) were skipped; `quizapp validate` lists why.",
-            err=True,
+            visible(f"warning: deck folder {folder} does not exist; its decks are not loaded"), err=True
         )
+    report = collection.last_sync
+    if not report.skipped_files:
+        return
+    first_problem: dict[str, str] = {}
+    for problem in report.problems:
+        first_problem.setdefault(problem.file, str(problem))
+    for file in report.skipped_files:
+        click.echo(visible(f"skipped {first_problem.get(file, file)}"), err=True)
+    click.echo(
+        f"{len(report.skipped_files)} deck file(s) were skipped; `quizapp validate` lists every problem.",
+        err=True,
+    )
 
 
 @cli.command()
-@click.option("--deck", help="Study only this deck (its id, as on the home screen).")
-@click.option("--tag", help="Study only cards with this tag.")
+@click.option("--deck", help="Study only this deck: its id or its title (`quizapp decks` lists them).")
+@click.option("--tag", help="Study only cards with this tag (`quizapp tags` lists them).")
 @click.option("--new", "new", type=click.IntRange(min=0), help="Introduce up to N new cards in this session.")
 @click.option(
     "--hardest",
@@ -131,14 +163,18 @@ def study(
     content: tuple[Path, ...],
 ) -> None:
     """Review the cards that are due."""
-    from quizapp.application.study import NoSuchDeck, StudyProblem, choose_cards
+    from quizapp.application.study import NoSuchDeck, NoSuchTag, StudyProblem, choose_cards
 
     collection = _open_collection(ctx, content)
     try:
         study_filter = choose_cards(collection.db, deck=deck, tag=tag, hardest=hardest)
     except NoSuchDeck as error:
+        _say_skipped_files(collection)
         collection.close()
         raise UsageProblem(f"--deck {deck}: {error}") from None
+    except NoSuchTag as error:
+        collection.close()
+        raise UsageProblem(f"--tag {tag}: {error}") from None
     except StudyProblem as error:
         collection.close()
         raise UsageProblem(f"--hardest: {error}") from None
@@ -239,13 +275,15 @@ def optimize(ctx: click.Context, dry_run: bool) -> None:
 def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Check deck and exercise files and print every problem as file:line:col: message.
 
-    Without PATHS, checks the built-in content and every --content folder.
+    Without PATHS, checks every deck folder quizapp loads: the built-in decks, the home's `decks`
+    folder, config.toml's `content_folders` and every --content folder. With PATHS, checks those
+    files, and that none of their ids is already used by a deck quizapp loads besides them.
     """
-    from quizapp import locations
     from quizapp.application.validate import validate as validate_files
     from quizapp.core.untrusted import visible
 
-    validation = validate_files(list(paths) or [locations.builtin_content_dir(), *_content_dirs(ctx)])
+    loaded = [folder for folder in _deck_folders(ctx) if folder.exists()]
+    validation = validate_files(list(paths), against=loaded) if paths else validate_files(loaded)
     for problem in validation.problems:
         click.echo(visible(str(problem)))
     click.echo(validation.summary(), err=not validation.ok)
@@ -340,7 +378,7 @@ def exercise(
         if collection is None:
             from quizapp.exercises.catalog import load_catalog
 
-            catalog = load_catalog([_builtin_dir(), *_content_dirs(ctx)])
+            catalog = load_catalog([folder for folder in _deck_folders(ctx) if folder.exists()])
         else:
             catalog = collection.catalog
         if name is None:
@@ -448,10 +486,14 @@ def _home(ctx: click.Context) -> Path:
     return locations.home_dir(ctx.obj["home"])
 
 
-def _builtin_dir() -> Path:
-    from quizapp import locations
+def _register_commands() -> None:
+    from quizapp.cli.content import content, decks, tags
 
-    return locations.builtin_content_dir()
+    for command in (content, decks, tags):
+        cli.add_command(command)
+
+
+_register_commands()
 
 
 def main() -> None:
