@@ -9,6 +9,7 @@ the rating suggested for Enter.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from quizapp.core.study import (
 if TYPE_CHECKING:
     from quizapp.application.collection import Collection
     from quizapp.core.db import QuizDatabase
+    from quizapp.exercises.typed_run import AnswerRunner
 
 MAX_ANSWER_MS = 600_000
 """The longest time an answer is logged with: a card left on screen longer (the learner walked
@@ -155,13 +157,16 @@ class Study:
         clock: Callable[[], datetime] = utc_now,
         timer: Callable[[], float] = time.monotonic,
         judges: Mapping[str, Judge] | None = None,
+        run_answers: bool = True,
     ) -> None:
         """
         Args:
             new_limit: new cards to introduce in this sitting (`--new N`).
             clock: the current UTC time (tests pass a fixed one).
             timer: seconds on a monotonic clock, to time each answer.
-            judges: kind name → judge, replacing that kind's own (e.g. running a typed answer).
+            judges: kind name → judge, replacing that kind's own.
+            run_answers: judge a typed answer that matches none of a card's spellings by running it on
+                the card's fixture in the sandbox (type cards that declare one).
         """
         self.filter = study_filter or StudyFilter()
         self.db = collection.db
@@ -169,6 +174,10 @@ class Study:
         self.clock = clock
         self.timer = timer
         self.judges = dict(judges or {})
+        self.run_answers = run_answers
+        self._runner: AnswerRunner | None = None
+        self._runner_lock = threading.Lock()
+        self._warming: threading.Thread | None = None
         self.card: SessionCard | None = None
         """The card on screen; None before the first and once nothing is left."""
         self.answer: Answer | None = None
@@ -198,6 +207,7 @@ class Study:
         self.answer = None
         self.choices = () if card is None else kind_of(card.kind).choices(card.id, card.data)
         self._shown_at = self.timer()
+        self._warm_runner_for(card)
         return card
 
     def show_id(self, card_id: str) -> SessionCard:
@@ -226,8 +236,55 @@ class Study:
     def _judge(self, given: str) -> Answer:
         card = self._current()
         judge = self.judges.get(card.kind) or kind_of(card.kind).judge
-        self.answer = Answer(given, judge(card.data, given))
-        return self.answer
+        answer = Answer(given, judge(card.data, given))
+        if not answer.correct and self.runs_answer(card):
+            answer = self._judge_by_running(card, given)
+        self.answer = answer
+        return answer
+
+    def runs_answer(self, card: SessionCard | None = None) -> bool:
+        """Whether a typed answer to `card` (default: the one on screen) that is not one of its
+        spellings is run on the card's fixture to judge it; that may take a moment."""
+        card = card or self.card
+        return card is not None and self.run_answers and bool(card.data.get("fixture"))
+
+    def _judge_by_running(self, card: SessionCard, given: str) -> Answer:
+        runner = self._answer_runner()
+        judgement = runner.judge(card.data["fixture"], given, card.data["answers"][0])
+        if judgement.same:
+            return Answer(given, True, "Accepted by its result: it computes what the answer computes.")
+        if judgement.same is False:
+            return Answer(given, False, f"Run on the card's data: {judgement.detail}.")
+        return Answer(given, False, f"Could not be run ({judgement.detail}), so it was matched as written.")
+
+    def _answer_runner(self) -> AnswerRunner:
+        with self._runner_lock:
+            if self._runner is None:
+                from quizapp.exercises.typed_run import AnswerRunner
+
+                self._runner = AnswerRunner()
+            return self._runner
+
+    def _warm_runner_for(self, card: SessionCard | None) -> None:
+        """Start the sandbox in the background the first time a card whose answer may be run shows,
+        so that it is warm (torch or pandas imported) by the time the learner has typed."""
+        if card is None or self._warming is not None or not self.runs_answer(card):
+            return
+        self._warming = threading.Thread(
+            target=self._answer_runner().warm,
+            args=([card.data["fixture"]],),
+            name="quizapp-answer-sandbox",
+            daemon=True,
+        )
+        self._warming.start()
+
+    def close(self) -> None:
+        """Stop the sandbox that ran answers, if one was started (a warm-up under way ends with it)."""
+        self.run_answers = False
+        with self._runner_lock:
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.close()
 
     @property
     def suggested_rating(self) -> int:

@@ -45,7 +45,7 @@ __all__ = [
     "kind_of",
 ]
 
-_NOT_KINDS = {"base", "fields"}
+_NOT_KINDS = {"base", "fields", "fixtures"}
 
 
 def _discover() -> dict[str, Kind]:

@@ -109,6 +109,8 @@ class Answer(NamedTuple):
 
     given: str
     correct: bool
+    note: str = ""
+    """How it was judged, when that is worth saying (e.g. accepted by its result, not its spelling)."""
 
 
 # -- the kind -------------------------------------------------------------------------------------

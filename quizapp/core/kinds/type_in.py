@@ -28,9 +28,10 @@ class TypeIn(Kind):
     rendered_fields = ("question", "explain")  # the answers are code, shown as they are
 
     def define_fields(self) -> type[CardFields]:
-        from pydantic import Field
+        from pydantic import Field, field_validator
 
         from quizapp.core.kinds.fields import CardFields, Text
+        from quizapp.core.kinds.fixtures import Fixture, FixtureItem, check_names
 
         class TypeCard(CardFields):
             kind: Literal["type"]
@@ -40,6 +41,13 @@ class TypeIn(Kind):
             """Other spellings that count as right."""
             case_sensitive: bool = True
             explain: str | None = None
+            fixture: Fixture | None = None
+            """Inputs to run the answers on (fixtures.py): then any expression with the same result is right."""
+
+            @field_validator("fixture")
+            @classmethod
+            def _fixture_names(cls, value: dict[str, FixtureItem] | None) -> dict[str, FixtureItem] | None:
+                return check_names(value)
 
         return TypeCard
 
@@ -50,6 +58,10 @@ class TypeIn(Kind):
             "case_sensitive": card["case_sensitive"],
             "explain": card["explain"],
         }
+        if card.get("fixture"):
+            data["fixture"] = {
+                name: item.model_dump(exclude_none=True) for name, item in card["fixture"].items()
+            }
         return [(card["id"], data)]
 
     def prompt(self, data: CardData) -> str:

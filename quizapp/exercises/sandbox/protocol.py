@@ -64,7 +64,8 @@ class CaseRequest:
     calls: list[dict]
     """The functions to call: {"fn", "args" (with {"$array": name} / {"$frame": …}), "outputs"}."""
     expect: dict[str, dict]
-    """Per output, its shape and dtype ({"shape", "dtype"}) or {"frame": true}: never its values."""
+    """Per output, its shape and dtype ({"shape", "dtype"}), {"frame": true}, or {"any": true} (a typed
+    answer's result: its values come back whatever its shape): never its values."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ def check(request: CheckRequest, inputs: list[list]) -> dict:
 # {"load_error": {"type", "message", "line"}}  the learner's file did not load
 # {"loaded": true}                           it did
 # {"start": i}                               case i starts
-# {"case": i, "output": name, "shape", "dtype"} (+ the raw bytes when shape and dtype match)
+# {"case": i, "output": name, "shape", "dtype"} (+ the raw bytes when shape and dtype match, or
+#                                              `expect` is {"any": true}: any shape, within result_bytes)
 # {"case": i, "frame": name} (+ a JSON DataFrame/Series payload)
 # {"case": i, "mutated": [...]} or {"case": i, "error": {"type", "message"}}   case i has ended
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -68,6 +68,8 @@ class StudyScreen(QuizScreen[None]):
     card: var[SessionCard | None] = var(None, bindings=True)
     """The card on screen; None once the session is over."""
     revealed: var[bool] = var(False, bindings=True)
+    judging: var[bool] = var(False, bindings=True)
+    """A typed answer is being run in the sandbox: keys that act on the card wait for it."""
 
     def __init__(self, study_filter: StudyFilter, new_limit: int | None = None) -> None:
         super().__init__()
@@ -144,6 +146,8 @@ class StudyScreen(QuizScreen[None]):
                 if answer.correct
                 else Text("✗ Not quite", style="bold red")
             )
+            if answer.note:
+                parts.append(safe_text(answer.note, style="dim"))
         parts += render.blocks(kind_of(card.kind).back(card.data, answer))
         return Group(*parts)
 
@@ -201,6 +205,8 @@ class StudyScreen(QuizScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         card = self.card
+        if self.judging and action != "back":
+            return False
         if action == "reveal":
             return card is not None and not self.revealed and self._mode(card) is not AnswerMode.CHOOSE
         if action == "rate":
@@ -225,11 +231,34 @@ class StudyScreen(QuizScreen[None]):
 
     def action_reveal(self) -> None:
         """Space: show the back; for a typed card, judge what was typed (even nothing) first."""
-        if self.card is None or self.revealed:
+        if self.card is None or self.revealed or self.judging:
             return
         if self._mode(self.card) is AnswerMode.TYPE:
-            self.study.answer_typed(self.query_one("#typed", Input).value)
+            given = self.query_one("#typed", Input).value
+            if self.study.runs_answer():
+                self.judging = True
+                self.query_one("#answer", Static).update(
+                    Text("Running your answer on the card's data…", style="dim")
+                )
+                self._run_answer(given)
+                return
+            self.study.answer_typed(given)
         self._reveal()
+
+    @work(thread=True, exclusive=True, group="answer")
+    def _run_answer(self, given: str) -> None:
+        """Judge a typed answer that may be run in the sandbox, off the UI thread."""
+        self.study.answer_typed(given)
+        self.app.call_from_thread(self._answer_judged)
+
+    def _answer_judged(self) -> None:
+        self.judging = False
+        if self.is_mounted and self.card is not None and self.study.answer is not None:
+            self._reveal()
+
+    def on_unmount(self) -> None:
+        if self._study is not None:
+            self._study.close()
 
     @on(Input.Submitted, "#typed")
     def _typed_answer(self, event: Input.Submitted) -> None:
