@@ -240,12 +240,14 @@ def safe_media_name(name: str) -> str | None:
 
     Anki's names are flat; a name with folders in it (`../../.bashrc`) keeps only its last part,
     control characters and a leading dot are dropped, so nothing lands outside the media folder or
-    hides in it.
+    hides in it, and a name a deck folder would load (`x.yaml`) gets `.txt` added.
     """
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(char for char in base if char.isprintable()).strip().lstrip(".")
     if not base or len(base.encode()) > 200:
         return None
+    if base.lower().endswith((".yaml", ".yml")):
+        base += ".txt"  # beside the deck files it would be read as one
     return base
 
 
