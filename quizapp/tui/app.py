@@ -34,14 +34,16 @@ class QuizApp(App[None]):
         study_filter: StudyFilter | None = None,
         new_limit: int | None = None,
         exercise_id: str | None = None,
+        browse_query: str = "",
         device: str = "cpu",
         checker: Checker | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         """
         Args:
-            start: "home", "study", "stats" or "exercise": the first screen, as chosen on the command line.
+            start: "home", "study", "stats", "exercise" or "browse": the first screen, as chosen on the command line.
             exercise_id: the exercise to open when `start` is "exercise".
+            browse_query: the search the card browser opens on when `start` is "browse".
             device: where exercise references run, "cpu" or "cuda" (the command line resolves "auto").
             checker: a warm exercise checker to use (tests share one); made on first use otherwise.
             clock: returns the current UTC time; tests pass a fixed one.
@@ -52,6 +54,7 @@ class QuizApp(App[None]):
         self.study_filter = study_filter or StudyFilter()
         self.new_limit = new_limit
         self.exercise_id = exercise_id
+        self.browse_query = browse_query
         self.device = device
         self._checker = checker
         self._owns_checker = checker is None
@@ -82,6 +85,8 @@ class QuizApp(App[None]):
             self.open_stats()
         elif self.start == "exercise" and self.exercise_id:
             self.open_exercise(self.exercise_id)
+        elif self.start == "browse":
+            self.open_browser(self.browse_query)
         else:
             self.open_home()
 
@@ -108,6 +113,15 @@ class QuizApp(App[None]):
         from quizapp.tui.screens.stats import StatsScreen
 
         self.push_screen(StatsScreen())
+
+    def open_browser(self, query: str = "") -> None:
+        from quizapp.tui.screens.browser import BrowserScreen
+
+        self.push_screen(BrowserScreen(query))
+
+    def action_browse(self) -> None:
+        """The card browser, on every card (`b` on the home screen)."""
+        self.open_browser()
 
     def open_exercise(self, exercise_id: str) -> None:
         from quizapp.tui.screens.exercise import ExerciseScreen

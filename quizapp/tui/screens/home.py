@@ -33,6 +33,7 @@ class HomeScreen(QuizScreen[None]):
         Binding("o", "open_exercise_by_name", "Open exercise…", id="open-exercise"),
         Binding("d", "decks", "Decks", id="decks", show=False),
         Binding("s", "stats", "Stats", id="stats"),
+        Binding("b", "app.browse", "Browse", id="browse"),
         Binding("r", "reload", "Reload decks", id="reload"),
         Binding("q", "app.quit", "Quit", id="quit"),
     ]
