@@ -22,7 +22,7 @@ from quizapp.exercises.params.layers import (
     RnnParams,
     SoftmaxParams,
 )
-from quizapp.exercises.params.losses import SmoothL1Params, TripletParams
+from quizapp.exercises.params.losses import RpnLossParams, SmoothL1Params, TripletParams
 from quizapp.exercises.params.optimisation import OptimiserParams, RootByGradientDescentParams
 from quizapp.exercises.params.tabular import WineParams
 
@@ -50,6 +50,7 @@ PARAMS: dict[str, type[CaseParams]] = {
     "bilinear_resize": ResizeParams,
     "smooth_l1": SmoothL1Params,
     "triplet_loss": TripletParams,
+    "rpn_loss": RpnLossParams,
     "root_by_gradient_descent": RootByGradientDescentParams,
     "sgd_steps": OptimiserParams,
     "adam_steps": OptimiserParams,
