@@ -14,13 +14,24 @@ from quizapp.core.clock import utc_now
 from quizapp.core.study import StudyFilter
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from quizapp.exercises.checker import Checker
+
+
+def _quizapp_commands() -> type[Provider]:
+    """The palette's own commands, imported when the palette first opens (not at start-up)."""
+    from quizapp.tui.commands import QuizCommands
+
+    return QuizCommands
 
 
 class QuizApp(App[None]):
     CSS_PATH = "quizapp.tcss"
     TITLE = "quizapp"
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {
+        _quizapp_commands
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "toggle_help", "Keys", id="help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),

@@ -1,0 +1,105 @@
+"""The command palette's own commands (ctrl+p): study a deck, open an exercise, stats, browse cards,
+reload the decks. Deck titles and exercise titles come from files: shown as plain text, with their
+control characters made visible."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from quizapp.application.study import deck_ids, deck_title
+from quizapp.core.study import StudyFilter
+from quizapp.core.untrusted import visible
+
+if TYPE_CHECKING:
+    from quizapp.tui.app import QuizApp
+
+
+@dataclass(frozen=True)
+class Command:
+    title: str
+    """What the palette lists and matches what is typed against."""
+    help: str
+    run: Callable[[], object]
+
+
+class QuizCommands(Provider):
+    """Every deck (Study: …), every exercise (Exercise: …), and the app's screens and reload."""
+
+    commands: list[Command]
+
+    @property
+    def quiz_app(self) -> QuizApp:
+        return cast("QuizApp", self.app)
+
+    async def startup(self) -> None:
+        app = self.quiz_app
+        db = app.collection.db
+        decks = [(deck, deck_title(db, deck) or deck) for deck in deck_ids(db)]
+        # Reading the exercise files costs ~0.2 s the first time (the home screen may have done it).
+        catalog = await asyncio.to_thread(lambda: app.collection.catalog)
+        self.commands = [
+            *(
+                Command(
+                    visible(f"Study: {title}"),
+                    visible(f"Review the deck {deck} (what is due, then new cards)"),
+                    _study(app, deck),
+                )
+                for deck, title in sorted(decks, key=lambda pair: pair[1].lower())
+            ),
+            Command(
+                "Study all decks", "Review what is due in every deck", lambda: app.open_study(StudyFilter())
+            ),
+            *(
+                Command(
+                    visible(f"Exercise: {exercise.spec.title}"),
+                    visible(f"Open the exercise {exercise.id}"),
+                    _exercise(app, exercise.id),
+                )
+                for exercise in sorted(
+                    catalog.exercises.values(), key=lambda loaded: loaded.spec.title.lower()
+                )
+            ),
+            Command("Browse cards", "Search every card; suspend, bury, forget or edit one", app.open_browser),
+            Command("Stats", "Reviews, retention, forecast, hardest cards and exercises", app.open_stats),
+            Command(
+                "Reload decks", "Read the deck files again (only the changed ones)", lambda: _reload(app)
+            ),
+        ]
+
+    async def discover(self) -> Hits:
+        for command in self.commands:
+            yield DiscoveryHit(command.title, command.run, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self.commands:
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    command.run,
+                    text=command.title,
+                    help=command.help,
+                )
+
+
+def _study(app: QuizApp, deck: str) -> Callable[[], None]:
+    return lambda: app.open_study(StudyFilter(deck=deck))
+
+
+def _exercise(app: QuizApp, exercise_id: str) -> Callable[[], None]:
+    return lambda: app.open_exercise(exercise_id)
+
+
+def _reload(app: QuizApp) -> None:
+    report = app.collection.reload()
+    skipped = (
+        f"; {len(report.skipped_files)} skipped (quizapp validate says why)" if report.skipped_files else ""
+    )
+    app.notify(f"Reloaded {report.files} deck files ({report.parsed} changed){skipped}.")
