@@ -185,6 +185,8 @@ class Study:
         self.choices: tuple[str, ...] = ()
         """The options of the card on screen, in the order shown (empty unless it has options)."""
         self._shown_at = 0.0
+        self.set_aside: dict[str, str] = {}
+        """Card id → "suspended" or "buried", for what this sitting set aside (and did not undo)."""
 
     @property
     def title(self) -> str:
@@ -311,7 +313,10 @@ class Study:
     def undo(self) -> SessionCard | None:
         """Take back the last answer, suspension or burial and show its card; None if there was none."""
         card_id = self.session.undo(self.clock())
-        return None if card_id is None else self.show_id(card_id)
+        if card_id is None:
+            return None
+        self.set_aside.pop(card_id, None)
+        return self.show_id(card_id)
 
     @property
     def can_undo(self) -> bool:
@@ -319,11 +324,15 @@ class Study:
 
     def bury(self) -> None:
         """Hide the card on screen until the next study day."""
-        self.session.bury(self._current().id, self.clock())
+        card_id = self._current().id
+        self.session.bury(card_id, self.clock())
+        self.set_aside[card_id] = "buried"
 
     def suspend(self) -> None:
         """Take the card on screen out of study until it is unsuspended."""
-        self.session.suspend(self._current().id)
+        card_id = self._current().id
+        self.session.suspend(card_id)
+        self.set_aside[card_id] = "suspended"
 
     # -- progress ----------------------------------------------------------------------------------
 

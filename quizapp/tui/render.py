@@ -104,11 +104,19 @@ def _block(block: kinds.Block) -> Iterator[RenderableType]:
             yield Text(text, style="bold")
         case kinds.Hint(text, spaced):
             yield Text(("\n" if spaced else "") + text, style="dim")
-        case kinds.Options(items):
+        case kinds.Options(items, chosen, right):
             yield Text("")
-            for number, option in enumerate(items, start=1):
-                line = Text(f" {number}  ", style="bold")
+            for index, option in enumerate(items):
+                if index == right:
+                    mark, style = "✓", "bold green"
+                elif index == chosen:
+                    mark, style = "✗", "bold red"
+                else:
+                    mark, style = " ", "bold" if right is None else "dim"
+                line = Text(f"{mark}{index + 1}  ", style=style)
                 line.append_text(inline(option))
+                if index == chosen:
+                    line.append("  ← your answer", style="dim")
                 yield line
         case kinds.Labelled(label, text):
             yield Text.assemble(label, inline(text))

@@ -59,6 +59,10 @@ class Options(NamedTuple):
     """Numbered choices, in the order shown (number 1 is the first)."""
 
     items: tuple[str, ...]
+    chosen: int | None = None
+    """Once answered: the index of the option the learner picked…"""
+    right: int | None = None
+    """…and of the right one, so the front shows both."""
 
 
 class Labelled(NamedTuple):
@@ -160,6 +164,10 @@ class Kind:
 
     def front(self, card_id: str, data: CardData) -> list[Block]:
         raise NotImplementedError
+
+    def answered_front(self, card_id: str, data: CardData, answer: Answer) -> list[Block]:
+        """The front once answered (a choice card marks the chosen and the right option)."""
+        return self.front(card_id, data)
 
     def back(self, data: CardData, answer: Answer | None) -> list[Block]:
         """The answer side; `answer` is what the learner typed or chose (None for revealed kinds)."""

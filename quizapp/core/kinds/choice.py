@@ -71,6 +71,12 @@ class Choice(Kind):
             Hint("Press the number of your answer.", spaced=True),
         ]
 
+    def answered_front(self, card_id: str, data: CardData, answer: Answer) -> list[Block]:
+        choices = self.choices(card_id, data)
+        chosen = choices.index(answer.given) if answer.given in choices else None
+        right = choices.index(data["answer"]) if data["answer"] in choices else None
+        return [Prose(data["question"]), Options(choices, chosen, right)]
+
     def back(self, data: CardData, answer: Answer | None) -> list[Block]:
         blocks: list[Block] = [Labelled("Answer: ", data["answer"])]
         if data.get("explain"):

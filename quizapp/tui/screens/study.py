@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -30,6 +30,7 @@ from quizapp.tui.keybar import KeyBar
 from quizapp.tui.screens.base import QuizScreen
 
 GRADE_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 
 
 def format_interval(interval: timedelta) -> str:
@@ -88,7 +89,7 @@ class StudyScreen(QuizScreen[None]):
         yield Static(id="progress")
         with VerticalScroll(id="card-area"):
             yield Static(id="prompt")
-            yield Input(id="typed", placeholder="Type your answer, then Enter")
+            yield Input(id="typed", placeholder="Type your answer, then Enter", select_on_focus=False)
             yield Static(id="answer")
         yield Static(id="grades")
         yield KeyBar()
@@ -133,9 +134,18 @@ class StudyScreen(QuizScreen[None]):
         self.query_one("#card-area").scroll_home(animate=False)
 
     def _front(self, card: SessionCard) -> Group:
-        header = safe_text(f"{card.deck} · {card.kind}" + (" · new" if card.state == 0 else ""), style="dim")
-        body = render.blocks(kind_of(card.kind).front(card.id, card.data))
-        return Group(header, Text(""), *body)
+        header = safe_text(
+            f"{card.deck} · {card.kind} · {STATE_NAMES.get(card.state, 'review')}", style="dim"
+        )
+        header.no_wrap, header.overflow = True, "ellipsis"
+        answer = self.study.answer
+        kind = kind_of(card.kind)
+        front = (
+            kind.answered_front(card.id, card.data, answer)
+            if answer is not None
+            else kind.front(card.id, card.data)
+        )
+        return Group(header, Text(""), *render.blocks(front))
 
     def _back(self, card: SessionCard) -> Group:
         answer = self.study.answer
@@ -184,10 +194,20 @@ class StudyScreen(QuizScreen[None]):
             )
         else:
             lines += [Text(reason) for reason in self.study.held_back()]
+        for state in ("suspended", "buried"):
+            ids = [card_id for card_id, what in self.study.set_aside.items() if what == state]
+            if ids:
+                again = "`quizapp unsuspend ID`" if state == "suspended" else "tomorrow"
+                lines.append(
+                    safe_text(
+                        f"{state.capitalize()} in this sitting ({again} brings them back): {', '.join(ids)}"
+                    )
+                )
         next_due_in = self.study.next_due_in()
         if next_due_in is not None:
             lines.append(Text(f"Next card due in {format_interval(next_due_in)}."))
-        lines.append(Text("\nEscape: back to decks · u: undo the last answer", style="dim"))
+        keys = "Escape: back to decks" + (" · u: undo the last answer" if self.study.can_undo else "")
+        lines.append(Text("\n" + keys, style="dim"))
         return Group(*lines)
 
     def _show_grades(self) -> None:
@@ -273,6 +293,8 @@ class StudyScreen(QuizScreen[None]):
     def _reveal(self) -> None:
         assert self.card is not None
         self.revealed = True
+        if self.study.answer is not None:  # a choice card marks the chosen and the right option
+            self.query_one("#prompt", Static).update(self._front(self.card))
         typed = self.query_one("#typed", Input)
         if typed.has_focus:
             self.query_one("#card-area").focus()
@@ -283,6 +305,9 @@ class StudyScreen(QuizScreen[None]):
         """Enter: show the back, or once it is shown take the suggested grade."""
         if self.card is None:
             return
+        if not self.revealed and self._mode(self.card) is AnswerMode.CHOOSE:
+            self._tell(f"Press the number of your answer (1–{len(self.study.choices)}).")
+            return
         if not self.revealed:
             self.action_reveal()
         else:
@@ -291,6 +316,7 @@ class StudyScreen(QuizScreen[None]):
     def _not_saved(self, error: Exception, retry: str) -> None:
         """A write that failed (full disk, locked or read-only database): nothing was recorded, the
         card stays on screen, and the learner is told why and how to try again."""
+        self.app.clear_notifications()
         self.notify(
             visible(f"Not saved: {describe(error)} {retry}"),
             title="Could not save",
@@ -307,6 +333,7 @@ class StudyScreen(QuizScreen[None]):
             self._not_saved(error, f"Your answer was not recorded; press {rating} to try again.")
             return
         if graded.leech:
+            self.app.clear_notifications()
             self.notify(
                 f"Leech: forgotten {graded.card.lapses + 1} times, so it is suspended. Rewrite it, then "
                 "`quizapp unsuspend` brings it back.",
@@ -323,10 +350,10 @@ class StudyScreen(QuizScreen[None]):
             self._not_saved(error, "Nothing was undone; press u to try again.")
             return
         if undone is None:
-            self.notify("Nothing to undo.")
+            self._tell("Nothing to undo.")
             return
         self._show_card()
-        self.notify("Undone.")
+        self._tell("Undone.")
 
     def action_bury(self) -> None:
         if self.card is not None:
@@ -335,7 +362,7 @@ class StudyScreen(QuizScreen[None]):
             except (sqlite3.Error, OSError) as error:
                 self._not_saved(error, "The card was not buried; press b to try again.")
                 return
-            self.notify("Buried until tomorrow (u to undo).")
+            self._tell("Buried until tomorrow (u to undo).")
             self.show_next()
 
     def action_suspend(self) -> None:
@@ -345,8 +372,29 @@ class StudyScreen(QuizScreen[None]):
             except (sqlite3.Error, OSError) as error:
                 self._not_saved(error, "The card was not suspended; press s to try again.")
                 return
-            self.notify("Suspended: it will not come back (u to undo).")
+            self._tell("Suspended: it will not come back (u to undo).")
             self.show_next()
+
+    def _tell(self, message: str) -> None:
+        """A short notice; it replaces the one before, so notices never pile up over the card."""
+        self.app.clear_notifications()
+        self.notify(message, timeout=3, markup=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while a type-in card waits for its answer goes into the text box,
+        wherever the focus went: it never buries, suspends or undoes anything."""
+        typed = self.query_one("#typed", Input)
+        if (
+            typed.display
+            and not self.revealed
+            and not typed.has_focus
+            and event.is_printable
+            and event.character
+        ):
+            event.stop()
+            event.prevent_default()
+            typed.focus()
+            typed.insert_text_at_cursor(event.character)
 
     def action_back(self) -> None:
         self.app.leave_screen()
