@@ -31,7 +31,6 @@ from quizapp.core.anki.store import (
     add_reviews,
     existing_cards,
     logged_answers,
-    scheduled_cards,
     set_schedules,
     store_deck,
 )
@@ -249,8 +248,9 @@ def _replay_history(
             report.reviews_skipped += 1
     study_ids = list(conversion.card_ids.values())
     logged = logged_answers(collection.db, study_ids)
-    already = scheduled_cards(collection.db, study_ids)
-    report.new_cards = len(set(study_ids) - existing_cards(collection.db))
+    existing = existing_cards(collection.db, study_ids)
+    already = {card_id for card_id, state in existing.items() if state != 0}
+    report.new_cards = len(set(study_ids) - set(existing))
     _day_start, day_end = day_bounds(now, hour)
     schedules: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
@@ -424,3 +424,59 @@ def report_lines(report: ImportReport) -> list[str]:
     if report.dry_run:
         lines.append("dry run: nothing was written")
     return lines
+
+
+# -- export --------------------------------------------------------------------------------------------
+
+
+class NoSuchDeck(AnkiPackageError):
+    """`--deck ID` names no deck quizapp has."""
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    decks: list[str] = field(default_factory=list)
+    notes: int = 0
+    cards: int = 0
+    reviews: int = 0
+    with_history: bool = False
+
+
+def export_package(
+    collection: Collection,
+    out: Path,
+    now: datetime,
+    *,
+    deck_ids: list[str] | None = None,
+    with_history: bool = False,
+) -> ExportReport:
+    """Write the decks (all, or `deck_ids`) as an .apkg Anki imports; with their review log and
+    FSRS state when `with_history`, so that Anki (or a phone) studies on from where quizapp left."""
+    from quizapp.core.anki.export import export_notes
+    from quizapp.core.anki.writer import write_package
+
+    db = collection.db
+    present = {row["id"]: row["title"] for row in db.query("select id, title from decks where present = 1")}
+    chosen = list(present) if not deck_ids else list(dict.fromkeys(deck_ids))
+    unknown = [deck for deck in chosen if deck not in present]
+    if unknown:
+        raise NoSuchDeck(
+            f"no deck {', '.join(repr(d) for d in unknown)} (`quizapp` lists the decks and their ids)"
+        )
+    hour = collection.settings.day_starts_at_hour
+    notes, created, reviews = export_notes(
+        db, chosen, now, with_history=with_history, day_starts_at_hour=hour
+    )
+    if not notes:
+        raise NoSuchDeck("the chosen decks hold no cards to export")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_package(out, notes, created=created, now=int(now.timestamp()), rollover_hour=hour)
+    return ExportReport(
+        path=out,
+        decks=[present[deck] for deck in chosen],
+        notes=len(notes),
+        cards=sum(len(note.cards) for note in notes),
+        reviews=reviews,
+        with_history=with_history,
+    )

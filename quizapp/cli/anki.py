@@ -50,3 +50,45 @@ def import_command(ctx: click.Context, package: Path, deck_prefix: str | None, d
         collection.close()
     for line in report_lines(report):
         click.echo(visible(line))
+
+
+@click.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--deck", "decks", multiple=True, metavar="ID", help="Export this deck (repeatable; default: all)."
+)
+@click.option(
+    "--with-history", is_flag=True, help="Include the review log and each card's schedule and FSRS state."
+)
+@click.pass_context
+def export_command(ctx: click.Context, out: Path, decks: tuple[str, ...], with_history: bool) -> None:
+    """Write your decks as an Anki package (OUT.apkg) that Anki, AnkiDroid and AnkiMobile import.
+
+    Cards become notes of Anki's stock types (Basic, Basic (and reversed card), Basic (type in the
+    answer), Cloze), code as code blocks and formulas as MathJax. With --with-history, Anki studies
+    on from where quizapp left: the answers, each card's due date and its FSRS memory state.
+    """
+    from quizapp.application.anki import AnkiPackageError, export_package
+    from quizapp.cli.main import UsageProblem, _open_collection
+    from quizapp.core.clock import utc_now
+    from quizapp.core.untrusted import visible
+
+    if out.suffix.lower() != ".apkg":
+        raise UsageProblem(f"{out}: the package's name must end in .apkg")
+    collection = _open_collection(ctx)
+    try:
+        report = export_package(
+            collection, out, utc_now(), deck_ids=list(decks) or None, with_history=with_history
+        )
+    except AnkiPackageError as error:
+        raise UsageProblem(str(error)) from None
+    finally:
+        collection.close()
+    history = (
+        f" and {report.reviews:,} reviews" if report.with_history else " (no history: --with-history adds it)"
+    )
+    click.echo(
+        visible(
+            f"exported {report.notes:,} notes ({report.cards:,} cards){history} from {len(report.decks)} deck(s) to {out}"
+        )
+    )

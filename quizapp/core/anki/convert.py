@@ -18,8 +18,11 @@ from quizapp.core import cloze
 from quizapp.core.anki import html
 from quizapp.core.anki.notetypes import Shape, shape_of
 from quizapp.core.anki.reader import AnkiCollection, Note
+from quizapp.core.kinds.fields import ID_PATTERN
 
 NOTE_PREFIX = "anki-"
+EXPORTED_GUID = "quizapp:"
+"""The guid `quizapp export` gives a note of quizapp's own, followed by its id."""
 MEDIA_KIND = {"image": "image", "sound": "sound", "video": "video", "media": "media"}
 _TAG_JUNK = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 
@@ -148,6 +151,15 @@ def convert(
     return result
 
 
+def note_card_id(note: Note) -> str:
+    """`anki-<note id>`; a note quizapp exported (guid `quizapp:<id>`) gets its own id back."""
+    if note.guid.startswith(EXPORTED_GUID):
+        own = note.guid[len(EXPORTED_GUID) :]
+        if re.fullmatch(ID_PATTERN.strip("^$"), own):
+            return own
+    return f"{NOTE_PREFIX}{note.id}"
+
+
 def _field(note: Note, position: int | None) -> str:
     if position is None or position < 0 or position >= len(note.fields):
         return ""
@@ -156,7 +168,7 @@ def _field(note: Note, position: int | None) -> str:
 
 def _card(note: Note, shape: Shape, placeholder: Any) -> dict[str, Any] | str:
     """The deck-file card for `note`, or why it cannot be one."""
-    card: dict[str, Any] = {"id": f"{NOTE_PREFIX}{note.id}"}
+    card: dict[str, Any] = {"id": note_card_id(note)}
 
     def text(position: int | None) -> str:
         return html.to_text(_field(note, position), placeholder)

@@ -44,32 +44,34 @@ def store_deck(db: QuizDatabase, load: DeckLoad, fingerprint: tuple[int, int]) -
     db.conn.executemany("update cards set present = 0 where id = ?", ([card_id] for card_id in gone))
 
 
+def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def logged_answers(db: QuizDatabase, card_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """The answers quizapp's log holds for these cards (not undone), in time order."""
-    wanted = set(card_ids)
     found: dict[str, list[dict[str, Any]]] = {}
-    rows = db.execute(
-        "select card_id, reviewed_at, rating, duration_ms from reviews "
-        "where card_id >= 'anki-' and card_id < 'anki.' and undone_at is null order by card_id, reviewed_at"
-    )
-    for card_id, reviewed_at, rating, duration_ms in rows:
-        if card_id in wanted:
+    for chunk in _chunks(sorted(set(card_ids))):
+        rows = db.execute(
+            "select card_id, reviewed_at, rating, duration_ms from reviews "
+            f"where card_id in ({','.join('?' * len(chunk))}) and undone_at is null order by card_id, reviewed_at",
+            chunk,
+        )
+        for card_id, reviewed_at, rating, duration_ms in rows:
             found.setdefault(card_id, []).append(
                 {"at": reviewed_at, "rating": rating, "duration_ms": duration_ms}
             )
     return found
 
 
-def existing_cards(db: QuizDatabase) -> set[str]:
-    """Every card an Anki import may have made (ids `anki-…`)."""
-    return {row[0] for row in db.execute("select id from cards where id >= 'anki-' and id < 'anki.'")}
-
-
-def scheduled_cards(db: QuizDatabase, card_ids: Iterable[str]) -> set[str]:
-    """Which of these cards quizapp already schedules (answered at least once)."""
-    wanted = set(card_ids)
-    rows = db.execute("select id from cards where id >= 'anki-' and id < 'anki.' and state != 0")
-    return {row[0] for row in rows if row[0] in wanted}
+def existing_cards(db: QuizDatabase, card_ids: Iterable[str]) -> dict[str, int]:
+    """Which of these cards quizapp has, with their state (0 while never answered)."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(card_ids))):
+        rows = db.execute(f"select id, state from cards where id in ({','.join('?' * len(chunk))})", chunk)
+        found.update(rows.fetchall())
+    return found
 
 
 _INSERT_REVIEW = (
