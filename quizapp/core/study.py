@@ -559,10 +559,13 @@ def hardest_cards(
 def answered_today(db: QuizDatabase, settings: Settings, now: datetime) -> AnsweredToday:
     """Today's answers over all decks, from the log (undone ones left out)."""
     start, _end = day_bounds(now, settings.day_starts_at_hour)
+    today = study_day(now.timestamp(), settings.day_starts_at_hour)
+    # By the study day stored with each answer (clock.study_day says why): after flying east,
+    # yesterday's answers made late in the old zone's evening do not eat today's allowance.
     introduced, reviewed = db.execute(
         "select count(distinct case when state_before = 0 then card_id end), coalesce(sum(state_before = 2), 0) "
-        "from reviews where reviewed_at >= ? and undone_at is null",
-        [start],
+        "from reviews where day >= ? and undone_at is null",
+        [today],
     ).fetchone()
     return AnsweredToday(start, introduced, reviewed)
 

@@ -44,6 +44,8 @@ def compute_stats(db: QuizDatabase, settings: Settings, now: datetime) -> dict:
         """,
         db.conn,
     )
+    # A day stored ahead of today (made further east) counts as today: see clock.study_day.
+    by_day_deck["day"] = by_day_deck["day"].clip(upper=today)
     cards = pd.read_sql_query(
         "select state, due, last_review, stability, difficulty, suspended from cards where present = 1",
         db.conn,
