@@ -152,6 +152,7 @@ def _import(
     db = collection.db
     staging = Path(tempfile.mkdtemp(prefix=".quizapp-import-", dir=_existing_parent(folder)))
     try:
+        progress(f"writing and checking {len(conversion.decks)} deck file(s) of {report.cards:,} cards…")
         staged, loads = _stage_decks(conversion, folder, staging, path.name)
         _check_ids(db, loads, folder)
         schedules, review_rows = _replay_history(collection, anki, conversion, now, report, progress)
@@ -255,6 +256,7 @@ def _replay_history(
     schedules: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     total = sum(len(reviews) for reviews in by_card.values())
+    progress(f"replaying {total:,} answers through quizapp's scheduler…")
     done = step = 0
     flags = {card.id: card.queue for card in anki.cards}
     for anki_id, study_id in conversion.card_ids.items():

@@ -212,8 +212,10 @@ def _read_notes(conn: sqlite3.Connection, collection: AnkiCollection) -> None:
 
 def _read_cards(conn: sqlite3.Connection, collection: AnkiCollection) -> None:
     has_data = "data" in _columns(conn, "cards")
-    sql = f"select id, nid, did, ord, queue, {'data' if has_data else 'null'} from cards order by id"
-    for cid, nid, did, ord_, queue, data in conn.execute(sql):
+    # A card in a filtered deck belongs to its original deck (odid).
+    sql = f"select id, nid, did, odid, ord, queue, {'data' if has_data else 'null'} from cards order by id"
+    for cid, nid, did, odid, ord_, queue, data in conn.execute(sql):
+        did = odid or did
         stability = difficulty = None
         if data:
             try:
