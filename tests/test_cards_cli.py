@@ -98,7 +98,10 @@ def test_free_words_match_the_text_and_ids_but_never_field_names(mine):
     assert ids(mine, "ADAPTIVEavg") == ["bd-gap"]  # any case, in a list of options too
     assert ids(mine, r"\frac") == ["bd-conv-out", "bd-tanh#c1", "bd-tanh#c2"]  # as written in the file
     assert ids(mine, "主干") == ["bd-backbone", "bd-backbone#rev"]
-    assert ids(mine, "front") == ids(mine, "question") == []  # what the deck format calls its fields
+    # What the deck format calls its fields, and JSON's null, are not the cards' words.
+    assert ids(mine, "front") == ids(mine, "question") == ids(mine, "answer") == ids(mine, "null") == []
+    assert ids(mine, "ans") == ids(mine, "ront") == []
+    assert ids(mine, "options") == []
     assert ids(mine, "bd-tanh") == ["bd-tanh#c1", "bd-tanh#c2"]
     assert ids(mine, '"size of a"') == ["bd-conv-out"]
     assert ids(mine, "size*conv") == ["bd-conv-out"]
@@ -178,6 +181,11 @@ def test_search_pages_and_counts(mine):
     assert (found.total, len(found.cards), found.more) == (7, 3, 4)
     rest = use_cases.search(mine.db, mine.settings, "", T0, limit=3, offset=6)
     assert [card.id for card in rest.cards] == ["bd-hostile"] and rest.more == 0
+    everything = ids(mine, "e")  # free words take another path: one read of every row
+    assert everything == BROWSE_DEMO_CARDS
+    pages = [use_cases.search(mine.db, mine.settings, "e", T0, limit=4, offset=offset) for offset in (0, 4)]
+    assert [card.id for page in pages for card in page.cards] == everything
+    assert [(page.total, page.more) for page in pages] == [(7, 3), (7, 0)]
 
 
 def test_prompts_are_rendered_as_in_study_and_safe(mine):

@@ -68,10 +68,22 @@ GRADE_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 # The scheduling columns (as `core.scheduling.SCHEDULE_COLUMNS`) and the two flags: what an action may change.
 _SCHEDULE = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 _FLAGS = ("suspended", "buried_until")
-_ROW_COLUMNS = (
-    "id, note_id, deck, kind, data, tags, file, state, due, reps, lapses, stability, difficulty, "
-    "suspended, coalesce(buried_until > :now, 0) as buried"
-)
+_COLUMNS = (
+    "id", "note_id", "deck", "kind", "data", "tags", "file", "state", "due", "reps", "lapses", "stability",
+    "difficulty", "suspended",
+)  # fmt: skip
+
+
+def _columns(table: str = "") -> str:
+    """What a `CardRow` is made from, for a SELECT (`table`: the alias to read them from)."""
+    prefix = f"{table}." if table else ""
+    return (
+        ", ".join(prefix + column for column in _COLUMNS)
+        + f", coalesce({prefix}buried_until > :now, 0) as buried"
+    )
+
+
+_ROW_COLUMNS = _columns()
 
 
 # -- what a search returns -------------------------------------------------------------------------
@@ -186,10 +198,41 @@ def search(
     """
     query = parse_query(db, text)
     clause, params = card_query.where(query, moment(settings, now))
-    total = db.execute(f"select count(*) from cards where {clause}", params).fetchone()[0]
-    page = f" limit {int(limit)} offset {int(offset)}" if limit is not None else ""
-    rows = db.query(f"select {_ROW_COLUMNS} from cards where {clause} order by deck, position{page}", params)
+    if query.has_text:
+        total, rows = _search_once(db, clause, params, limit, offset)
+    else:  # the indexes on state, deck and due serve both queries
+        page = f" limit {int(limit)} offset {int(offset)}" if limit is not None else ""
+        total = db.execute(f"select count(*) from cards where {clause}", params).fetchone()[0]
+        rows = list(
+            db.query(f"select {_ROW_COLUMNS} from cards where {clause} order by deck, position{page}", params)
+        )
     return Found(query, total, [_card_row(row, settings.leech_lapses) for row in rows], offset)
+
+
+def _search_once(
+    db: QuizDatabase, clause: str, params: dict[str, object], limit: int | None, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """Count and page with one read of every row (free words are looked for in each row's text):
+    the matching rows, in deck-file order, go to a temporary table, whose own rowids then number
+    them: its size is the count, and a page is a range of it."""
+    db.execute("drop table if exists temp.browse_hits")
+    db.execute(
+        f"create temp table browse_hits as select rowid as card from cards where {clause} order by deck, position",
+        params,
+    )
+    try:
+        total = db.execute("select count(*) from temp.browse_hits").fetchone()[0]
+        last = total if limit is None else offset + limit
+        rows = list(
+            db.query(
+                f"select {_columns('c')} from temp.browse_hits h join cards c on c.rowid = h.card "
+                "where h.rowid > :first and h.rowid <= :last order by h.rowid",
+                {"now": params["now"], "first": offset, "last": last},
+            )
+        )
+    finally:
+        db.execute("drop table temp.browse_hits")
+    return total, rows
 
 
 def matching_ids(db: QuizDatabase, settings: Settings, text: str, now: datetime) -> list[str]:

@@ -56,8 +56,16 @@ Terms combine with AND: deck:pytorch is:review lapses:>2 tensor"""
 
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"|(\S*))')
 _NUMBER = re.compile(r"(<=|>=|<|>|=)?(-?\d+)")
-_IGNORED_FIELDS = ("lang",)
-"""`data` fields that say how to show a card, not what it says (a code card's language)."""
+_FIELDS = (
+    "answer", "answers", "back", "cloze", "code", "explain", "extra", "fix", "front", "lang", "line", "options",
+    "output", "question", "source", "text",
+)  # fmt: skip
+"""The field names the kinds and the loader write into a card's `data` JSON: never searched."""
+_LANGUAGES = ("python", "text", "bash", "shell", "console", "sql")
+"""The usual values of a code card's `lang` field: how to show it, not what it says."""
+_CONSTANTS = ("null", "true", "false")
+_CONFIRM = re.compile(r'[\d.eE+-]+|.*[\\"{}\[\]:,*].*')
+"""Words that may match JSON punctuation, numbers or across values: confirmed value by value."""
 
 
 class CardQueryError(ValueError):
@@ -81,6 +89,11 @@ class CardQuery:
     def decks(self) -> list[str]:
         """The deck ids named without a wildcard (the caller may check that each exists)."""
         return [term.value for term in self.terms if term.key == "deck" and "*" not in term.value]
+
+    @property
+    def has_text(self) -> bool:
+        """Free words to find: every row's text has to be read (no index helps)."""
+        return any(term.key == "" for term in self.terms)
 
     @property
     def shows_removed(self) -> bool:
@@ -159,13 +172,20 @@ def _clause(term: Term, name: str, params: dict[str, object]) -> str:
     if key == "":
         params[f"{name}_json"] = _like(json.dumps(value, ensure_ascii=False)[1:-1])
         params[name] = _like(value)
-        ignored = ", ".join(f"'{field}'" for field in _IGNORED_FIELDS)
-        # The LIKE on the whole JSON is cheap and rules out nearly every row; json_tree then reads
-        # only the rows left, to match the values (options in a list too), never the field names.
+        if _CONFIRM.fullmatch(value.lower()):
+            # Read value by value (json_tree: ~1 µs a row), only in the rows the plain LIKE keeps.
+            return (
+                f"id like :{name} escape '!' or (data like :{name}_json escape '!' and exists ("
+                f"select 1 from json_tree(cards.data) where type = 'text' and key is not 'lang' "
+                f"and value like :{name} escape '!'))"
+            )
+        text = _text_of_data(value)
+        if text == "data":
+            return f"id like :{name} escape '!' or data like :{name}_json escape '!'"
+        # replace() copies the row: only for the rows where the word is found at all.
         return (
-            f"id like :{name} escape '!' or (data like :{name}_json escape '!' and exists ("
-            f"select 1 from json_tree(cards.data) where type = 'text' and key not in ({ignored}) "
-            f"and value like :{name} escape '!'))"
+            f"id like :{name} escape '!' or (data like :{name}_json escape '!' "
+            f"and {text} like :{name}_json escape '!')"
         )
     if key == "deck":
         params[name] = value
@@ -187,6 +207,26 @@ def _clause(term: Term, name: str, params: dict[str, object]) -> str:
     operator, number = _comparison(value)
     params[name] = number
     return f"{key} {operator} :{name}"
+
+
+def _text_of_data(word: str) -> str:
+    """The `data` JSON as SQL, without the field names, language names and constants `word` could
+    match: what is left of it is the card's own text (and JSON's quotes and commas).
+
+    A field name is written `"name": ` in the JSON, a quote inside a value `\\"`: removing
+    `"name": ` takes out field names only, never a card's words."""
+    lowered = word.lower()
+    expression = "data"
+    for constant in _CONSTANTS:  # `"source": null` becomes `"source": ""`, then goes with its name
+        if lowered in f": {constant}":
+            expression = f"replace({expression}, '\": {constant}', '\": \"\"')"
+    for language in _LANGUAGES:
+        if lowered in f'"lang": "{language}"':
+            expression = f"replace({expression}, '\"lang\": \"{language}\"', '')"
+    for field in sorted(_FIELDS, key=len, reverse=True):  # "answers" before "answer"
+        if lowered in f'"{field}": ':
+            expression = f"replace({expression}, '\"{field}\": ', '')"
+    return expression
 
 
 def _due(value: str, name: str, params: dict[str, object]) -> str:
