@@ -15,9 +15,9 @@ A query is terms separated by spaces; a card matches when it matches every term 
 - `-` before a term negates it: `-is:suspended`, `-tag:formula`, `-word`.
 
 `parse` raises `CardQueryError` with one precise sentence for anything it cannot read; `where` turns
-a parsed query into a WHERE clause with its parameters. Free text is searched in the values of the
-`data` JSON column (a plain LIKE on the whole column first, so json_each only reads the rows that
-could match): the field names themselves ("front", "answer") never match.
+a parsed query into a WHERE clause with its parameters. Free words are looked for in the `data` JSON
+column with LIKE; the deck format's field names ("front", "answer") are cut out of the rows that hold
+such a word before it is matched, so they never match by themselves.
 """
 
 from __future__ import annotations
