@@ -301,3 +301,23 @@ def test_a_failure_while_writing_leaves_files_and_database_as_they_were(
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
+
+
+def test_log_entries_no_clock_wrote_are_skipped_not_crashed_on(tmp_path: Path, home: Path) -> None:
+    card = EXPECTED["cards"]["relu"]["id"]
+
+    def corrupt(conn: sqlite3.Connection) -> None:
+        conn.executemany(
+            "insert into revlog values (?, ?, -1, ?, 0, 0, 0, ?, 1)",
+            [(10**18, card, 3, 5000), (-5, card, 3, 5000), (1_740_000_000_000, card, 9, 5000)],
+        )
+        conn.execute(
+            "update revlog set time = -7 where id = ?", [EXPECTED["cards"]["relu"]["revlog"][0]["id"]]
+        )
+
+    report = import_into(home, legacy_package(tmp_path, change=corrupt))
+    assert report.reviews_added == 33
+    assert report.reviews_skipped == 4  # the three above and Anki's own "set due date"
+    with Collection.open(home, builtin=False) as collection:
+        durations = [row[0] for row in collection.db.execute("select duration_ms from reviews")]
+    assert min(durations) == 0

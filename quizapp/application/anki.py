@@ -47,6 +47,8 @@ __all__ = ["AnkiPackageError", "ImportConflict", "ImportReport", "import_package
 
 Progress = Callable[[str], None]
 SUSPENDED, BURIED = -1, (-2, -3)
+MAX_DURATION_MS = 3_600_000
+"""A longer answer time in a package is not a real one (Anki itself stops counting at a minute)."""
 
 
 class ImportConflict(AnkiPackageError):
@@ -265,7 +267,14 @@ def _replay_history(
         fresh = [r for r in reviews if r.id not in known_times]
         report.reviews_known += sum(1 for r in reviews if is_answer(r) and r.id in known_times)
         answers = [
-            Answer(r.id / 1000, r.ease, r.duration_ms, from_anki=True, reset=is_reset(r)) for r in fresh
+            Answer(
+                r.id / 1000,
+                r.ease,
+                min(max(r.duration_ms, 0), MAX_DURATION_MS),
+                from_anki=True,
+                reset=is_reset(r),
+            )
+            for r in fresh
         ] + [
             Answer(item["at"], item["rating"], item["duration_ms"], from_anki=False)
             for item in logged.get(study_id, [])

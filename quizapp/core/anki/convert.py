@@ -134,7 +134,7 @@ def convert(
         plan = plans.get(anki_deck)
         if plan is None:
             title = collection.decks.get(anki_deck, f"Anki deck {anki_deck}")
-            title = html.clean(title).strip() or f"Anki deck {anki_deck}"
+            title = " ".join(html.clean(title).split()) or f"Anki deck {anki_deck}"
             plan = plans[anki_deck] = DeckPlan(
                 anki_deck, ids[anki_deck], f"{title_prefix}::{title}" if title_prefix else title
             )

@@ -27,12 +27,20 @@ def new_schedule() -> dict[str, Any]:
             "last_review": None, "reps": 0, "lapses": 0}  # fmt: skip
 
 
+EARLIEST_MS, LATEST_MS = 946_684_800_000, 4_102_444_800_000
+"""2000-01-01 and 2100-01-01: an entry dated outside was not written by a clock (nor by Anki)."""
+
+
 def is_answer(review: Review) -> bool:
-    return 1 <= review.ease <= 4 and review.kind not in (MANUAL, RESCHEDULED)
+    return 1 <= review.ease <= 4 and review.kind not in (MANUAL, RESCHEDULED) and _plausible(review)
+
+
+def _plausible(review: Review) -> bool:
+    return EARLIEST_MS <= review.id < LATEST_MS
 
 
 def is_reset(review: Review) -> bool:
-    return review.kind == MANUAL and review.ease == 0 and review.factor == 0
+    return review.kind == MANUAL and review.ease == 0 and review.factor == 0 and _plausible(review)
 
 
 @dataclass
