@@ -297,3 +297,16 @@ def test_the_import_command_copies_the_package_name_safely(home: Path, tmp_path:
     result = run(home, "import", str(odd))
     assert result.returncode == 0
     assert "\x1b" not in result.stdout + result.stderr
+
+
+def test_the_oldest_packages_with_only_collection_anki2_and_no_meta_import_too(
+    home: Path, tmp_path: Path
+) -> None:
+    oldest = tmp_path / "oldest.apkg"
+    with zipfile.ZipFile(ANKI / "legacy.apkg") as source, zipfile.ZipFile(oldest, "w") as target:
+        target.writestr("collection.anki2", source.read("collection.anki21"))  # Anki 2.0's layout
+        target.writestr("media", source.read("media"))
+        for name, _file in json.loads(source.read("media")).items():
+            target.writestr(name, source.read(name))
+    report = import_into(home, oldest)
+    assert (report.schema, report.cards, report.reviews_added) == (11, 12, 33)
