@@ -36,7 +36,9 @@ def test_the_readme_example_deck_loads_as_written_in_the_home_decks_folder(tmp_p
     assert re.search(r"^my-deck +\d+ cards +My deck$", decks.stdout, re.MULTILINE), decks.stdout
     with Collection.open(home) as collection:
         assert not collection.last_sync.problems
-        kinds = dict(collection.db.execute("select kind, count(*) from cards where deck = 'my-deck' group by kind"))
+        kinds = dict(
+            collection.db.execute("select kind, count(*) from cards where deck = 'my-deck' group by kind")
+        )
         assert set(kinds) == {"basic", "cloze", "choice", "type", "output", "bug"}
         assert choose_cards(collection.db, deck="My deck").deck == "my-deck"  # a title is accepted too
 

@@ -234,3 +234,9 @@ def test_cram_goes_through_each_card_once_even_when_not_due(collection):
     assert {first.id, second.id} == {"backbone", "gap"}
     session.rate(second.id, 3, T0)
     assert session.next_card(T0) is None and session.counts(T0).review == 0
+
+
+def test_the_hardest_cards_show_their_prompt_as_studied_never_the_cloze_source(collection, settings):
+    collection.db.execute("update cards set lapses = 3 where id = 'wd#c1'")
+    prompt = compute_stats(collection.db, settings, T0)["hardest"]["cards"][0]["prompt"]
+    assert "{{" not in prompt and "[…]" in prompt

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from quizapp.core.card_query import HELP as QUERY_HELP
+from quizapp.core.card_query_help import HELP as QUERY_HELP
 
 if TYPE_CHECKING:
     from quizapp.application.collection import Collection

@@ -186,29 +186,15 @@ def study(
 @click.option("--all", "everything", is_flag=True, help="Unsuspend every suspended card.")
 @click.pass_context
 def unsuspend(ctx: click.Context, card_ids: tuple[str, ...], everything: bool) -> None:
-    """List suspended cards, or bring CARD_IDS (or --all) back into study."""
-    from quizapp.core.study import suspended_cards, unsuspend_cards
-    from quizapp.core.untrusted import visible
+    """List suspended cards, or bring CARD_IDS (or --all) back into study.
+
+    A note id stands for all its cards (`tanh-formula` for `tanh-formula#c1`, `#c2` …).
+    `quizapp cards --unsuspend QUERY` does the same for every card a search finds."""
+    from quizapp.cli.cards import unsuspend_cards
 
     collection = _open_collection(ctx)
     try:
-        suspended = suspended_cards(collection.db)
-        if not card_ids and not everything:
-            for card in suspended:
-                click.echo(visible(f"{card['id']}  [{card['deck']}]  {card['prompt']}"))
-            click.echo(
-                f"{len(suspended)} suspended card(s); `quizapp unsuspend ID …` or `--all` brings them back.",
-                err=True,
-            )
-            return
-        known = {card["id"] for card in suspended}
-        unknown = [card_id for card_id in card_ids if card_id not in known]
-        if unknown:
-            raise UsageProblem(f"not suspended (or no such card): {', '.join(unknown)}")
-        if everything:
-            collection.back_up("before-unsuspend-all")
-        count = unsuspend_cards(collection.db, sorted(known) if everything else list(card_ids))
-        click.echo(f"{count} card(s) back in study.")
+        unsuspend_cards(collection, card_ids, everything)
     finally:
         collection.close()
 
@@ -487,9 +473,11 @@ def _home(ctx: click.Context) -> Path:
 
 
 def _register_commands() -> None:
+    from quizapp.cli.anki import export_command, import_command
+    from quizapp.cli.cards import browse, cards
     from quizapp.cli.content import content, decks, tags
 
-    for command in (content, decks, tags):
+    for command in (content, decks, tags, cards, browse, import_command, export_command):
         cli.add_command(command)
 
 

@@ -16,7 +16,7 @@ from fsrs import Rating, State
 from quizapp.config import Settings
 from quizapp.core.clock import day_bounds, from_epoch, study_day
 from quizapp.core.db import write_transaction
-from quizapp.core.kinds import KINDS, CardData
+from quizapp.core.kinds import CardData
 from quizapp.core.parameters import CARDS, parameters_in_use
 from quizapp.core.scheduling import (
     NEW,
@@ -504,44 +504,6 @@ def _study_row(row: dict) -> SessionCard:
         reps=row["reps"],
         lapses=row["lapses"],
     )
-
-
-def suspended_cards(db: QuizDatabase) -> list[dict]:
-    """Suspended cards still in the files: id, deck and the first line of what each asks."""
-    rows = db.query(
-        "select id, deck, kind, data from cards where suspended = 1 and present = 1 order by deck, position"
-    )
-    return [
-        {"id": row["id"], "deck": row["deck"], "prompt": card_prompt(row["data"], kind=row["kind"])}
-        for row in rows
-    ]
-
-
-def unsuspend_cards(db: QuizDatabase, card_ids: list[str]) -> int:
-    with write_transaction(db):
-        for card_id in card_ids:
-            db.execute("update cards set suspended = 0 where id = ?", [card_id])
-    return len(card_ids)
-
-
-def card_prompt(data: str | None, width: int = 60, *, kind: str | None = None) -> str:
-    """The first line of what a card asks, to recognise it in a list.
-
-    Args:
-        data: the card's `data` column (JSON).
-        kind: the card's kind, which says what it asks; without it, the first of the fields most
-            kinds ask with.
-    """
-    try:
-        fields = json.loads(data or "{}")
-    except ValueError:
-        return ""
-    if kind in KINDS:
-        text = KINDS[kind].prompt(fields)
-    else:
-        text = next((fields[key] for key in ("front", "question", "text", "code") if fields.get(key)), "")
-    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def hardest_cards(

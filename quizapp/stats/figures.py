@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from quizapp.config import Settings
 from quizapp.core.clock import day_date, study_day
-from quizapp.core.study import card_prompt
+from quizapp.core.prompts import rendered_prompt
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -220,7 +220,7 @@ def _hardest(db: QuizDatabase) -> dict:
             {
                 "card_id": card_id,
                 "deck": deck,
-                "prompt": card_prompt(data, kind=kind),
+                "prompt": rendered_prompt(kind, card_id, data, width=60),
                 "lapses": lapses,
                 "reps": reps,
                 "difficulty": round(difficulty, 2) if difficulty is not None else None,
