@@ -16,8 +16,9 @@ between a database row and an FSRS card, the lapse rule and the answer itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -130,3 +131,17 @@ def in_study_days(card: Card, now: datetime, day_starts_at_hour: int) -> Card:
         due=card.due,
         last_review=now - timedelta(days=max(crossed, 0)),
     )
+
+
+def columns_after(card: Card, before: Mapping[str, Any], rating: int, at: float) -> dict[str, Any]:
+    """The card's scheduling columns after an answer at epoch `at`, from FSRS's card and the row before."""
+    return {
+        "state": int(card.state),
+        "step": card.step,
+        "stability": card.stability,
+        "difficulty": card.difficulty,
+        "due": card.due.timestamp(),
+        "last_review": at,
+        "reps": before["reps"] + 1,
+        "lapses": before["lapses"] + is_lapse(rating, before["state"]),
+    }

@@ -22,6 +22,7 @@ from quizapp.core.scheduling import (
     NEW,
     SCHEDULE_COLUMNS,
     answer,
+    columns_after,
     fsrs_card,
     is_lapse,
     make_scheduler,
@@ -330,16 +331,7 @@ class StudySession:
                 now,
                 day_starts_at_hour=self.settings.day_starts_at_hour,
             )
-            after = {
-                "state": int(card.state),
-                "step": card.step,
-                "stability": card.stability,
-                "difficulty": card.difficulty,
-                "due": card.due.timestamp(),
-                "last_review": now.timestamp(),
-                "reps": before["reps"] + 1,
-                "lapses": before["lapses"] + is_lapse(rating, before["state"]),
-            }
+            after = columns_after(card, before, rating, now.timestamp())
             threshold = self.settings.leech_lapses
             leech = bool(
                 threshold

@@ -17,7 +17,7 @@ from fsrs import Rating, Scheduler
 
 from quizapp.core.anki.reader import Review
 from quizapp.core.clock import from_epoch, study_day
-from quizapp.core.scheduling import NEW, SCHEDULE_COLUMNS, answer, fsrs_card, is_lapse
+from quizapp.core.scheduling import NEW, SCHEDULE_COLUMNS, answer, columns_after, fsrs_card
 
 MANUAL, RESCHEDULED = 4, 5
 
@@ -81,16 +81,7 @@ def replay(
         card = answer(
             scheduler, fsrs_card(row, now), Rating(item.rating), now, day_starts_at_hour=day_starts_at_hour
         )
-        after = {
-            "state": int(card.state),
-            "step": card.step,
-            "stability": card.stability,
-            "difficulty": card.difficulty,
-            "due": card.due.timestamp(),
-            "last_review": item.at,
-            "reps": row["reps"] + 1,
-            "lapses": row["lapses"] + is_lapse(item.rating, row["state"]),
-        }
+        after = columns_after(card, row, item.rating, item.at)
         if item.from_anki:
             result.rows.append(
                 {
