@@ -83,3 +83,32 @@ async def test_the_nothing_due_screen_offers_undo_only_when_there_is_something_t
         summary = text_of(app, "#prompt")
         assert "Nothing is due" in summary
         assert "undo" not in summary
+
+
+async def test_e_edits_the_card_on_screen_at_its_line_and_shows_the_edited_version(
+    collection, decks, tmp_path, monkeypatch
+):
+    import sys
+
+    from test_browser import EDITOR_STUB
+
+    record = tmp_path / "argv.txt"
+    stub = tmp_path / "bin" / "nvim"
+    stub.parent.mkdir()
+    stub.write_text(EDITOR_STUB.format(python=sys.executable, record=str(record)))
+    stub.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(stub))
+    deck_file = decks / "demo.yaml"
+    line = deck_file.read_text().splitlines().index("  - id: gap") + 1
+    app = make_app(collection, start="study")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        screen.show_id("gap")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert record.read_text() == repr([f"+{line}", str(deck_file)])
+        assert screen.card.id == "gap"
+        assert "GLOBAL AVERAGE POOLING" in text_of(app, "#prompt")
+        history = collection.db.execute("select count(*) from reviews where card_id = 'gap'").fetchone()[0]
+        assert history == 0  # nothing was graded by the edit

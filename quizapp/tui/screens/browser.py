@@ -9,7 +9,6 @@ the list holds one page of rows (`m` fetches the next). The actions and the hist
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
@@ -18,7 +17,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -32,6 +31,7 @@ from quizapp.core.kinds import kind_of
 from quizapp.core.storage import describe
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.tui import render
+from quizapp.tui.editing import edit_card
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.screens.base import QuizScreen
 
@@ -382,36 +382,7 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
         card_id = self.card_id
         if card_id is None:
             return
-        collection = self.app.collection
-        try:
-            path, line = use_cases.edit_location(collection, card_id)
-            command = use_cases.editor_command(path, line)
-        except (use_cases.NoEditor, LookupError) as error:
-            self.notify(visible(str(error)), severity="warning", markup=False)
-            return
-        try:
-            try:
-                with self.app.suspend():
-                    subprocess.run(command, check=False)
-            except SuspendNotSupported:  # no terminal to hand over (headless, the web): run it as it is
-                subprocess.run(command, check=False)
-        except OSError as error:
-            self.notify(
-                visible(f"Could not run {command[0]}: {error.strerror}"), severity="error", markup=False
-            )
-            return
-        report = collection.reload()
-        problems = [problem for problem in report.problems if problem.file == str(path)]
-        if problems:
-            self.notify(
-                visible(f"{problems[0]}\nThe file's cards stay as they were until it is fixed."),
-                title="Not reloaded",
-                severity="error",
-                timeout=20,
-                markup=False,
-            )
-        else:
-            self.notify(visible(f"Reloaded {path.name}."), markup=False)
+        edit_card(self, card_id)
         self._search_again_on(card_id)
 
     def _search_again_on(self, card_id: str) -> None:

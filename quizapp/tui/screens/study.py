@@ -26,6 +26,7 @@ from quizapp.core.storage import describe
 from quizapp.core.study import SessionCard, StudyFilter
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.tui import render
+from quizapp.tui.editing import edit_card
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.screens.base import QuizScreen
 
@@ -63,6 +64,7 @@ class StudyScreen(QuizScreen[None]):
         Binding("u", "undo", "Undo", id="undo"),
         Binding("b", "bury", "Bury", id="bury"),
         Binding("s", "suspend", "Suspend", id="suspend"),
+        Binding("e", "edit", "Edit", id="edit"),
         Binding("escape", "back", "Back", id="back"),
     ]
 
@@ -239,7 +241,7 @@ class StudyScreen(QuizScreen[None]):
                 and isinstance(number := parameters[0], int)
                 and number <= len(self.study.choices)
             )
-        if action in ("bury", "suspend"):
+        if action in ("bury", "suspend", "edit"):
             return card is not None
         if action == "undo":
             return self._study is not None and self.study.can_undo
@@ -374,6 +376,15 @@ class StudyScreen(QuizScreen[None]):
                 return
             self._tell("Suspended: it will not come back (u to undo).")
             self.show_next()
+
+    def action_edit(self) -> None:
+        """Open the card's deck file in $EDITOR at its line; show the edited card when it closes."""
+        card = self.card
+        if card is not None and edit_card(self, card.id):
+            try:
+                self.show_id(card.id)
+            except KeyError:  # the edit removed it (or changed its id): go on with the next one
+                self.show_next()
 
     def _tell(self, message: str) -> None:
         """A short notice; it replaces the one before, so notices never pile up over the card."""
