@@ -10,15 +10,14 @@ cloze's blank as `[…]`), plus the number of cards that match in all; the query
 from __future__ import annotations
 
 import json
-import os
 import re
-import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quizapp.application.editor import NoEditor, editor_command
 from quizapp.core import card_query
 from quizapp.core.card_query import CardQuery, CardQueryError, Moment
 from quizapp.core.clock import day_bounds
@@ -439,10 +438,6 @@ def _set(db: QuizDatabase, card_id: str, values: dict[str, Any]) -> None:
 # -- editing the card's deck file ------------------------------------------------------------------
 
 
-class NoEditor(LookupError):
-    """Neither $VISUAL nor $EDITOR is set."""
-
-
 def edit_location(collection: Collection, card_id: str) -> tuple[Path, int]:
     """The deck file a card comes from and the line (1-based) where its note starts, as the file is now.
 
@@ -492,44 +487,3 @@ def _line_in_tree(document: YamlDocument, note_id: str) -> int | None:
             if getattr(key, "value", None) == "id" and getattr(value, "value", None) == note_id:
                 return int(item.start_mark.line) + 1
     return None
-
-
-# Editors that open a file at a line with `+LINE FILE`, and those that take `FILE:LINE`.
-_PLUS_LINE = {
-    "vi", "vim", "nvim", "gvim", "mvim", "view", "nano", "pico", "emacs", "emacsclient", "micro",
-    "kak", "joe", "jed", "mg", "ne", "gedit", "vis", "amp",
-}  # fmt: skip
-_FILE_COLON_LINE = {"hx", "helix", "subl", "sublime_text", "zed"}
-_GOTO_FLAG = {"code", "code-insiders", "codium", "vscodium", "cursor", "windsurf"}
-_WAITING = {"subl", "sublime_text", "zed", *_GOTO_FLAG}
-"""GUI editors that return at once unless told `--wait` (until the file is closed)."""
-
-
-def editor_command(path: Path, line: int, editor: str | None = None) -> list[str]:
-    """The command line that opens `path` at `line` in the learner's editor.
-
-    Args:
-        editor: the editor's command (words split as a shell would); by default $VISUAL, else $EDITOR.
-
-    `+LINE FILE` for vi, vim, nvim, nano, emacs, micro, kak and their like; `FILE:LINE` for helix,
-    Sublime Text and Zed; `-g FILE:LINE` for VS Code and its forks. A GUI editor is also told to
-    wait until the file is closed (`--wait`), so that quizapp reads the edited file only then.
-    Another editor gets the file alone.
-
-    Raises:
-        NoEditor: no editor is given and neither $VISUAL nor $EDITOR is set.
-    """
-    command = editor if editor is not None else os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    words = shlex.split(command or "")
-    if not words:
-        raise NoEditor("Set $EDITOR (e.g. export EDITOR=vim) to edit cards in your own editor.")
-    name = Path(words[0]).name.lower().removesuffix(".exe")
-    if name in _WAITING and "--wait" not in words and "-w" not in words:
-        words.append("--wait")
-    if name in _PLUS_LINE:
-        return [*words, f"+{line}", str(path)]
-    if name in _FILE_COLON_LINE:
-        return [*words, f"{path}:{line}"]
-    if name in _GOTO_FLAG:
-        return [*words, "-g", f"{path}:{line}"]
-    return [*words, str(path)]

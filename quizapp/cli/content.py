@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from quizapp.cli.main import UsageProblem, _content_option, _home, _open_collection
+from quizapp.cli.main import UsageProblem, _content_option, _home, _open_collection, _settings
 
 
 @click.group(invoke_without_command=True)
@@ -83,16 +83,6 @@ def content_remove(ctx: click.Context, folder: Path) -> None:
     click.echo(
         visible(f"removed {wanted}: its cards leave the study queue, their history stays in the database")
     )
-
-
-def _settings(home: Path):
-    from quizapp import locations
-    from quizapp.config import ConfigError, load_settings
-
-    try:
-        return load_settings(locations.config_path(home))
-    except ConfigError as error:
-        raise UsageProblem(str(error)) from None
 
 
 @click.command()

@@ -12,6 +12,7 @@ from quizapp import __version__
 
 if TYPE_CHECKING:
     from quizapp.application.collection import Collection
+    from quizapp.config import Settings
 
 
 class UsageProblem(click.ClickException):
@@ -80,14 +81,20 @@ def _deck_folders(ctx: click.Context) -> list[Path]:
     """The deck folders a collection opened by this command loads, without opening it."""
     from quizapp import locations
     from quizapp.application.collection import content_folders
-    from quizapp.config import ConfigError, load_settings
 
     home = locations.home_dir(ctx.obj["home"])
+    return content_folders(home, _settings(home), _content_dirs(ctx))
+
+
+def _settings(home: Path) -> Settings:
+    """config.toml's settings; a file that cannot be used is a usage problem (exit 2)."""
+    from quizapp import locations
+    from quizapp.config import ConfigError, load_settings
+
     try:
-        settings = load_settings(locations.config_path(home))
+        return load_settings(locations.config_path(home))
     except ConfigError as error:
         raise UsageProblem(str(error)) from None
-    return content_folders(home, settings, _content_dirs(ctx))
 
 
 def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()) -> Collection:

@@ -11,7 +11,6 @@ builds them in its own process (`reference_builder.InProcessReferences`), which 
 
 from __future__ import annotations
 
-import io
 import json
 import signal
 import time
@@ -41,6 +40,7 @@ from quizapp.exercises.sandbox.protocol import (
     Limits,
     Outcome,
     StopReason,
+    npy_bytes,
 )
 from quizapp.exercises.static_check import find_problems
 from quizapp.exercises.verdict import CaseResult, CaseStatus, Verdict, first_line
@@ -137,7 +137,7 @@ def _request(
     for index, data in enumerate(cases):
         for name, array in data.inputs.items():
             inputs.append([index, name])
-            blobs.append(_npy_bytes(array))
+            blobs.append(npy_bytes(array))
     request = CheckRequest(
         filename=filename,
         code=code,
@@ -153,12 +153,6 @@ def _request(
         result_frames=2 * (2 + sum(2 + len(call["outputs"]) for data in cases for call in data.calls)),
     )
     return request, inputs, blobs
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
 
 
 def _expect(data: CaseData) -> dict[str, dict]:

@@ -14,7 +14,6 @@ cells) happens here, on the trusted side.
 from __future__ import annotations
 
 import ast
-import io
 import json
 import threading
 import zlib
@@ -25,7 +24,7 @@ import numpy as np
 
 from quizapp.exercises.frames import compare_frames
 from quizapp.exercises.sandbox.client import SandboxError, SandboxHost
-from quizapp.exercises.sandbox.protocol import CaseRequest, CheckRequest, ChildReport, Limits
+from quizapp.exercises.sandbox.protocol import CaseRequest, CheckRequest, ChildReport, Limits, npy_bytes
 
 FILENAME = "<your answer>"
 RESULT_BYTES = 4 << 20
@@ -134,7 +133,8 @@ class AnswerRunner:
         if not _is_expression(answer):
             return RunJudgement(None, "the card's answer is not an expression")
         arrays, arguments = _materialise(fixture)
-        code = _program(fixture, given, answer)
+        modules = _modules(fixture, given + "\n" + answer)
+        code = _program(fixture, given, answer, modules)
         request = CheckRequest(
             filename=FILENAME,
             code=code,
@@ -151,7 +151,7 @@ class AnswerRunner:
                 )
             ],
             limits=LIMITS,
-            preload=_modules(fixture, given + "\n" + answer),
+            preload=modules,
             result_bytes=2 * RESULT_BYTES,
             result_frames=16,
         )
@@ -160,7 +160,7 @@ class AnswerRunner:
             if self._closed:
                 return RunJudgement(None, "the sandbox was closed")
             try:
-                reply = self.host.run(request, inputs, [_npy(array) for array in arrays.values()])
+                reply = self.host.run(request, inputs, [npy_bytes(array) for array in arrays.values()])
             except SandboxError:
                 return RunJudgement(None, "the sandbox stopped")
         return _compare(ChildReport.from_records(reply.records), reply.outcome.stopped is not None)
@@ -232,12 +232,11 @@ def _materialise(fixture: dict[str, dict]) -> tuple[dict[str, np.ndarray], list[
     return arrays, arguments
 
 
-def _program(fixture: dict[str, dict], given: str, answer: str) -> str:
+def _program(fixture: dict[str, dict], given: str, answer: str, modules: list[str]) -> str:
     names = ", ".join(fixture)
     tensors = [name for name, item in fixture.items() if "tensor" in item]
     torch_import = "import torch\nfrom torch import nn\nimport torch.nn.functional as F\n"
-    uses_torch = "torch" in _modules(fixture, given + "\n" + answer)
-    uses_pandas = "pandas" in _modules(fixture, given + "\n" + answer)
+    uses_torch, uses_pandas = "torch" in modules, "pandas" in modules
     prologue = "".join(f"    {name} = torch.from_numpy({name})\n" for name in tensors)
     return (
         "import numpy as np\n"
@@ -264,12 +263,6 @@ def _result(value):
         return np.frombuffer(value.encode(), dtype=np.uint8)
     return value
 '''
-
-
-def _npy(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
 
 
 def _compare(report: ChildReport, stopped: bool) -> RunJudgement:

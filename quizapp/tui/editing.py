@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import subprocess
+from typing import Any
 
 from textual.app import SuspendNotSupported
 from textual.screen import Screen
 
-from quizapp.application import cards as use_cases
+from quizapp.application.editor import NoEditor, editor_command
 from quizapp.core.untrusted import visible
+from quizapp.tui.screens.base import QuizScreen
 
 
-def edit_card(screen: Screen, card_id: str) -> bool:
-    """Open `card_id`'s deck file at its line, wait for the editor, then reload the decks.
-
-    Says on `screen` what went wrong, if anything; True when the file was edited and reloaded.
-    """
-    collection = screen.app.collection  # type: ignore[attr-defined]
-    try:
-        path, line = use_cases.edit_location(collection, card_id)
-        command = use_cases.editor_command(path, line)
-    except (use_cases.NoEditor, LookupError) as error:
-        screen.notify(visible(str(error)), severity="warning", markup=False)
-        return False
+def run_editor(screen: Screen, command: list[str]) -> bool:
+    """Hand the terminal to the editor `command` until it exits; False, said on `screen`, if it
+    could not be started."""
     try:
         try:
             with screen.app.suspend():
@@ -33,6 +26,25 @@ def edit_card(screen: Screen, card_id: str) -> bool:
         screen.notify(
             visible(f"Could not run {command[0]}: {error.strerror}"), severity="error", markup=False
         )
+        return False
+    return True
+
+
+def edit_card(screen: QuizScreen[Any], card_id: str) -> bool:
+    """Open `card_id`'s deck file at its line, wait for the editor, then reload the decks.
+
+    Says on `screen` what went wrong, if anything; True when the file was edited and reloaded.
+    """
+    from quizapp.application.cards import edit_location  # the card search: only once a card is edited
+
+    collection = screen.app.collection
+    try:
+        path, line = edit_location(collection, card_id)
+        command = editor_command(path, line)
+    except (NoEditor, LookupError) as error:
+        screen.notify(visible(str(error)), severity="warning", markup=False)
+        return False
+    if not run_editor(screen, command):
         return False
     report = collection.reload()
     problems = [problem for problem in report.problems if problem.file == str(path)]

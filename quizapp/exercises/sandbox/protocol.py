@@ -30,6 +30,17 @@ INPUTS_FOLDER = "in"
 """In the check's work dir: `in/<case index>/<input name>.npy`."""
 
 
+def npy_bytes(array: Any) -> bytes:
+    """An input array as it crosses to the host: `.npy` bytes, never a pickle."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
 def input_file(case: int, name: str) -> str:
     """Where one input lies, relative to the work dir."""
     return f"{INPUTS_FOLDER}/{int(case)}/{name}.npy"

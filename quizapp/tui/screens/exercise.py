@@ -9,9 +9,6 @@ hunting for it (at 80×24 too).
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -29,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Markdown, Static, TextArea
 
 from quizapp.application import exercises as use_cases
+from quizapp.application.editor import NoEditor, editor_command
 from quizapp.core.latex import to_unicode
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.exercises.catalog import LoadedExercise
@@ -36,6 +34,7 @@ from quizapp.exercises.progress import ExerciseStatus
 from quizapp.exercises.report import format_params
 from quizapp.exercises.verdict import Verdict, first_line
 from quizapp.exercises.workspace import start_over
+from quizapp.tui.editing import run_editor
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.render import code_block, inline
 from quizapp.tui.screens.base import QuizScreen
@@ -196,16 +195,16 @@ class ExerciseScreen(QuizScreen[None]):
         """Edit in $EDITOR (or $VISUAL); the screen reloads the file when the editor exits."""
         if not self.action_save():
             return  # the file on disk is older than the editor's text: reloading it would lose code
-        command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        if not command:
+        path = self._file()
+        try:
+            command = editor_command(path)
+        except NoEditor:
             self.notify(
                 "Set $EDITOR (e.g. export EDITOR=vim) to edit in your own editor.", severity="warning"
             )
             return
-        path = self._file()
-        with self.app.suspend():
-            subprocess.run([*shlex.split(command), str(path)], check=False)
-        self.query_one("#exercise-editor", TextArea).load_text(path.read_text(encoding="utf-8"))
+        if run_editor(self, command):
+            self.query_one("#exercise-editor", TextArea).load_text(path.read_text(encoding="utf-8"))
 
     def action_start_over(self) -> None:
         """Back to the starter; the current file is kept beside it, never deleted."""
