@@ -76,10 +76,12 @@ class Collection:
 
     @cached_property
     def catalog(self) -> Catalog:
-        """The exercises of every content folder, read once per opened collection."""
+        """The exercises of every content folder, read once per opened collection; files validated
+        before are read back from `<home>/cache/exercises.json`."""
         from quizapp.exercises.catalog import load_catalog
+        from quizapp.exercises.catalog_cache import CACHE_FILE
 
-        return load_catalog(self.present_content_dirs)
+        return load_catalog(self.present_content_dirs, cache=self.home / CACHE_FILE)
 
     @cached_property
     def exercise_progress(self) -> ExerciseProgress:
