@@ -33,7 +33,9 @@ class QuizApp(App[None]):
         _quizapp_commands
     }
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The key bar shows the first of these that works: f1 where a text box takes `?`.
         Binding("question_mark", "toggle_help", "Keys", id="help"),
+        Binding("f1", "toggle_help", "Keys", id="help-f1"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -146,7 +148,21 @@ class QuizApp(App[None]):
         self.push_screen(ExerciseScreen(exercise))
 
     def action_toggle_help(self) -> None:
+        """`?` or f1: quizapp's help panel (tui/help.py) over the screen, or away if it is open."""
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_show_help_panel(self) -> None:
+        """Also the palette's "Keys" command: quizapp's panel instead of Textual's."""
+        from quizapp.tui.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_hide_help_panel(self) -> None:
+        from quizapp.tui.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)

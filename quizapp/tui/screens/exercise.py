@@ -93,7 +93,6 @@ class ExerciseScreen(QuizScreen[None]):
         Binding("f2", "switch_pane", "Prompt ⇄ editor", id="switch-pane", priority=True),
         Binding("alt+down", "scroll_prompt(4)", "Scroll prompt", id="prompt-down", show=False, priority=True),
         Binding("alt+up", "scroll_prompt(-4)", "Scroll prompt up", id="prompt-up", show=False, priority=True),
-        Binding("f1", "app.toggle_help", "Keys", id="keys"),
     ]
 
     running: var[bool] = var(False)
