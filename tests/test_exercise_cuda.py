@@ -24,7 +24,7 @@ def test_cuda_and_cpu_references_agree(builtin_exercises):
     from quizapp.exercises.references import build_case
 
     exercise = builtin_exercises.get("conv2d")
-    for params in exercise.cases:
+    for params in exercise.case_params():
         on_cpu = build_case(exercise.spec.check, params, exercise.id, "cpu")
         on_gpu = build_case(exercise.spec.check, params, exercise.id, "cuda")
         for name, expected in on_cpu.expected.items():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from quizapp.exercises.compare import compare
-from quizapp.exercises.exercise_format import Forbidden
+from quizapp.exercises.spec import Forbidden
 from quizapp.exercises.static_check import find_problems
 
 GOOD_SMOOTH_L1 = """\

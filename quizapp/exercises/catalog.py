@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from quizapp.core.problem import Problem
-from quizapp.core.yaml_source import YamlDocument, pydantic_problems
-from quizapp.exercises.exercise_format import Exercise, ExerciseFile
-from quizapp.exercises.params import PARAMS, CaseParams
+from quizapp.exercises import catalog_cache
+from quizapp.exercises.spec import CaseSpec, ExerciseSpec
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from quizapp.core.yaml_source import YamlDocument
+    from quizapp.exercises.exercise_format import Exercise
+    from quizapp.exercises.params import CaseParams
 
 EXERCISE_FOLDER = "exercises"
 
 
 @dataclass
 class LoadedExercise:
-    spec: Exercise
-    cases: list[CaseParams]
+    spec: ExerciseSpec
+    cases: list[CaseSpec]
     path: Path
     alias_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Where each alias is written (line, column), for problems found across files."""
@@ -33,6 +39,13 @@ class LoadedExercise:
         """The model solution, `solutions/<id>.py` beside the exercise file, shown once passed."""
         path = self.path.parent / "solutions" / f"{self.id}.py"
         return path if path.is_file() else None
+
+    def case_params(self) -> list[CaseParams]:
+        """The cases as their reference reads them (pydantic models: imported only here)."""
+        from quizapp.exercises.params import PARAMS
+
+        fields = PARAMS[self.spec.check]
+        return [fields.model_validate(case.fields) for case in self.cases]
 
 
 @dataclass
@@ -60,12 +73,16 @@ def find_exercise_files(folders: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_catalog(folders: Iterable[Path], *, check_formulas: bool = False) -> Catalog:
+def load_catalog(
+    folders: Iterable[Path], *, check_formulas: bool = False, cache: Path | None = None
+) -> Catalog:
     """Every exercise file in `folders`; `check_formulas` (for `quizapp validate`) also renders the
-    formulas of each prompt and hint."""
+    formulas of each prompt and hint. With `cache` (a file), a file validated before is read back
+    from it instead of validated again (see `catalog_cache`)."""
     catalog = Catalog()
+    known = catalog_cache.read(cache) if cache is not None and not check_formulas else None
     for path in find_exercise_files(folders):
-        exercise, problems = load_exercise_file(path, check_formulas=check_formulas)
+        exercise, problems = load_exercise_file(path, check_formulas=check_formulas, known=known)
         catalog.problems += problems
         if exercise is None:
             continue
@@ -76,6 +93,8 @@ def load_catalog(folders: Iterable[Path], *, check_formulas: bool = False) -> Ca
             )
             continue
         catalog.exercises[exercise.id] = exercise
+    if known is not None and cache is not None:
+        known.save(cache)
     catalog.problems += _alias_clashes(catalog.exercises)
     catalog.problems.sort()
     return catalog
@@ -109,17 +128,36 @@ def _alias_clashes(exercises: dict[str, LoadedExercise]) -> list[Problem]:
             else:
                 kept.append(alias)
         if len(kept) != len(exercise.spec.aliases):
-            exercise.spec = exercise.spec.model_copy(update={"aliases": kept})
+            exercise.spec = dataclasses.replace(exercise.spec, aliases=kept)
     return problems
 
 
 def load_exercise_file(
-    path: Path, *, check_formulas: bool = False
+    path: Path, *, check_formulas: bool = False, known: catalog_cache.KnownFiles | None = None
 ) -> tuple[LoadedExercise | None, list[Problem]]:
+    """One exercise file, validated; or, when `known` holds these exact bytes, read back from it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, [Problem(str(path), 1, 1, f"cannot read: {error}")]
+    if known is not None:
+        entry = known.get(raw)
+        if entry is not None:
+            return LoadedExercise(entry.spec, entry.cases, path, entry.alias_positions), []
+    exercise, problems = _validate(path, text, check_formulas=check_formulas)
+    if known is not None and exercise is not None:
+        known.put(raw, catalog_cache.Entry(exercise.spec, exercise.cases, exercise.alias_positions))
+    return exercise, problems
+
+
+def _validate(path: Path, text: str, *, check_formulas: bool) -> tuple[LoadedExercise | None, list[Problem]]:
+    from pydantic import ValidationError
+
+    from quizapp.core.yaml_source import YamlDocument
+    from quizapp.exercises.exercise_format import ExerciseFile
+    from quizapp.exercises.params import PARAMS
+
     document = YamlDocument(path, text)
     problems = list(document.problems)
     if document.data is None or problems:
@@ -152,7 +190,7 @@ def load_exercise_file(
                 )
             )
         names.add(case.name)
-        cases.append(case)
+        cases.append(CaseSpec(case.name, case.dtype, case.model_dump(mode="json"), case.shown()))
     problems += _reserved_names(document, spec)
     if check_formulas:
         problems += _formula_problems(document, spec)
@@ -169,7 +207,8 @@ def load_exercise_file(
         positions[alias] = (mark.line + 1, mark.column + 1)
     if problems:
         return None, sorted(problems)
-    return LoadedExercise(spec, cases, path, positions), []
+    shown = ExerciseSpec.from_json(spec.model_dump(mode="json", exclude={"cases"}))
+    return LoadedExercise(shown, cases, path, positions), []
 
 
 def _formula_problems(document: YamlDocument, spec: Exercise) -> list[Problem]:
@@ -203,5 +242,7 @@ def _reserved_names(document: YamlDocument, spec: Exercise) -> list[Problem]:
 
 
 def _positioned(document: YamlDocument, error: ValidationError, prefix: tuple) -> list[Problem]:
+    from quizapp.core.yaml_source import pydantic_problems
+
     items = [{**item, "loc": (*prefix, *item["loc"])} for item in error.errors(include_url=False)]
     return pydantic_problems(document, items)

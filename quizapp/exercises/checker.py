@@ -11,6 +11,7 @@ builds them in its own process (`reference_builder.InProcessReferences`), which 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import time
@@ -22,9 +23,7 @@ from quizapp.exercises.cases import CaseData, CaseSource, ReferenceFailure
 from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.compare import compare, tolerance_for
 from quizapp.exercises.device import DeviceUnavailable, resolve_device
-from quizapp.exercises.exercise_format import Limits as ExerciseLimits
 from quizapp.exercises.frames import FrameComparison, compare_frames
-from quizapp.exercises.params import CaseParams
 from quizapp.exercises.reference_helper import HelperReferences
 from quizapp.exercises.sandbox import wire
 from quizapp.exercises.sandbox.child import FRAME_BYTES
@@ -42,6 +41,8 @@ from quizapp.exercises.sandbox.protocol import (
     StopReason,
     npy_bytes,
 )
+from quizapp.exercises.spec import CaseSpec
+from quizapp.exercises.spec import Limits as ExerciseLimits
 from quizapp.exercises.static_check import find_problems
 from quizapp.exercises.verdict import CaseResult, CaseStatus, Verdict, first_line
 
@@ -146,7 +147,7 @@ def _request(
             CaseRequest(spec.name, list(data.inputs), data.calls, _expect(data))
             for spec, data in zip(exercise.cases, cases)
         ],
-        limits=Limits(**exercise.spec.limits.model_dump()),
+        limits=Limits(**dataclasses.asdict(exercise.spec.limits)),
         preload=["pandas"] if any(_takes_frames(data) for data in cases) else [],
         result_bytes=sum(_result_bytes(expected) for data in cases for expected in data.expected.values()),
         # setup and load, then per case its start, its outputs and its end; twice that, for slack
@@ -291,7 +292,7 @@ def _stop_reason(outcome: Outcome, limits: ExerciseLimits) -> _Stop | None:
 
 
 def _case_result(
-    index: int, spec: CaseParams, data: CaseData, record: dict, reported: ChildReport, device: str
+    index: int, spec: CaseSpec, data: CaseData, record: dict, reported: ChildReport, device: str
 ) -> CaseResult:
     error = record.get("error")
     if isinstance(error, dict):

@@ -1,5 +1,7 @@
 """The exercise file format, as pydantic models (the cases' own fields belong to each reference).
 
+Used to validate a file; what passes becomes the plain `spec.ExerciseSpec` the rest of quizapp reads.
+
 ```yaml
 quizapp: 1
 exercise:
@@ -32,7 +34,7 @@ Text = Annotated[str, StringConstraints(min_length=1)]
 Topic = Literal[
     "pooling", "conv", "norms", "losses", "optimisation", "boxes", "images", "sequence", "tabular"
 ]
-"""The suggested path, in order (see quizapp/exercises/path.py)."""
+"""The suggested path, in order: `spec.TOPICS` (a test keeps the two the same)."""
 DottedName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
 
 

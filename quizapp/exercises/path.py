@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING
 
 from quizapp.exercises.catalog import LoadedExercise
-from quizapp.exercises.exercise_format import Topic
+from quizapp.exercises.spec import TOPICS
 
 if TYPE_CHECKING:
     from quizapp.exercises.progress import ExerciseStatus
-
-TOPICS: tuple[str, ...] = get_args(Topic)
 
 
 def path_order(exercises: Iterable[LoadedExercise]) -> list[LoadedExercise]:

@@ -19,13 +19,14 @@ from quizapp.exercises import reference_cache
 from quizapp.exercises.cases import CaseData, ReferenceFailure
 from quizapp.exercises.catalog import LoadedExercise, load_catalog
 from quizapp.exercises.device import UNAVAILABLE_EXIT, DeviceUnavailable, remember
-from quizapp.exercises.references import build_case
 
 
 def build_cases(exercise: LoadedExercise, device: str) -> list[CaseData]:
     """Every case of `exercise` on `device`; ReferenceFailure names the case torch refused."""
+    from quizapp.exercises.references import build_case  # torch: only once the cache has missed
+
     built = []
-    for case in exercise.cases:
+    for case in exercise.case_params():
         try:
             built.append(build_case(exercise.spec.check, case, exercise.id, device))
         except Exception as error:

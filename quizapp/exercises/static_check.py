@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from quizapp.exercises.exercise_format import Forbidden
+from quizapp.exercises.spec import Forbidden
 
 
 @dataclass(frozen=True)
