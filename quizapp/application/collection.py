@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -34,8 +35,20 @@ class Collection:
     _backing_up: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, home: Path, extra_content: list[Path] | None = None, *, builtin: bool = True) -> Collection:
-        """Open the collection in `home`, creating it on first use, and sync the deck files."""
+    def open(
+        cls,
+        home: Path,
+        extra_content: list[Path] | None = None,
+        *,
+        builtin: bool = True,
+        on_long_wait: Callable[[], None] | None = None,
+    ) -> Collection:
+        """Open the collection in `home`, creating it on first use, and sync the deck files.
+
+        Args:
+            on_long_wait: called when a write has waited a second for another program's lock on
+                the database (the CLI says so); the write goes on waiting up to the busy timeout.
+        """
         home.mkdir(parents=True, exist_ok=True)
         write_default_config(locations.config_path(home))
         settings = load_settings(locations.config_path(home))
@@ -43,7 +56,7 @@ class Collection:
         db_path = locations.db_path(home)
         check_before_opening(db_path, home)
         try:
-            db = open_db(db_path)
+            db = open_db(db_path, on_long_wait)
         except sqlite3.DatabaseError as error:  # not a database, or one SQLite cannot read
             raise StorageProblem(describe(error, db_path)) from None
         report = sync_content(db, [folder for folder in content_dirs if folder.exists()])

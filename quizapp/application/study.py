@@ -297,14 +297,19 @@ class Study:
         """The interval each rating would give the card on screen."""
         return self.session.preview(self._current().id, self.clock())
 
-    def grade(self, rating: int) -> Graded:
+    def grade(self, rating: int, *, answered_at: float | None = None) -> Graded:
         """Grade the card on screen and commit it (the use case "grade a card").
 
         The answer's duration is the time since the card was shown, at most `MAX_ANSWER_MS`.
         The next card is not shown: call `next_card`.
+
+        Args:
+            answered_at: when the grade was given, on `timer`'s clock (default: now); a grade
+                saved late, after waiting for the database, still times the answer up to then.
         """
         card = self._current()
-        duration_ms = min(int((self.timer() - self._shown_at) * 1000), MAX_ANSWER_MS)
+        answered_at = self.timer() if answered_at is None else answered_at
+        duration_ms = min(int((answered_at - self._shown_at) * 1000), MAX_ANSWER_MS)
         leech = self.session.rate(card.id, rating, self.clock(), duration_ms=duration_ms)
         return Graded(card, rating, duration_ms, leech)
 

@@ -105,15 +105,22 @@ def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()) -
     from quizapp.core.storage import StorageProblem
 
     try:
-        return Collection.open(locations.home_dir(ctx.obj["home"]), _content_dirs(ctx, extra_content))
+        return Collection.open(
+            locations.home_dir(ctx.obj["home"]), _content_dirs(ctx, extra_content), on_long_wait=_say_waiting
+        )
     except (ConfigError, NewerDatabaseError) as error:
         raise UsageProblem(str(error)) from None
     except StorageProblem as error:
         raise StorageFailure(str(error)) from None
 
 
+def _say_waiting() -> None:
+    click.echo("waiting for the database (another program is writing)…", err=True)
+
+
 def _run_app(collection: Collection, *, start: str, **options: Any) -> None:
     """Run the TUI on `collection` (opened once for the whole command) and close it after."""
+    collection.db.on_long_wait = None  # the screen shows its own waiting; stderr would garble it
     try:
         from quizapp.tui.app import QuizApp
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from sqlite_utils.db import Table
 
 BUSY_TIMEOUT_MS = 10_000
+"""How long a write waits for another program's write lock before it fails."""
+SAY_WAITING_AFTER_MS = 1_000
+"""When a database has an `on_long_wait`, a write that has waited this long for the lock calls it."""
 
 
 def _import_sqlite_utils():
@@ -53,6 +56,11 @@ class QuizDatabase:
         """The file, None in memory."""
         self._sqlite_utils: Database | None = None
         self._checkpoints: _BackgroundCheckpoints | None = None
+        self.busy_timeout_ms = BUSY_TIMEOUT_MS
+        """How long a write waits for another program's lock (see `waiting_at_most`)."""
+        self.on_long_wait: Callable[[], None] | None = None
+        """Called once when a write has waited `SAY_WAITING_AFTER_MS` for the lock, and goes on
+        waiting (the CLI says so on stderr)."""
 
     def execute(
         self, sql: str, parameters: Sequence[object] | Mapping[str, object] | None = None
@@ -66,6 +74,21 @@ class QuizDatabase:
         keys = [column[0] for column in cursor.description]
         for row in cursor:
             yield dict(zip(keys, row))
+
+    def set_busy_timeout(self, ms: int) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {int(ms)}")
+        self.busy_timeout_ms = int(ms)
+
+    @contextmanager
+    def waiting_at_most(self, ms: int) -> Iterator[QuizDatabase]:
+        """Within the block, a write that finds the lock taken waits at most `ms`, then raises
+        `WriteLockTimeout` (the TUI tries with a short wait and tries again later)."""
+        before = self.busy_timeout_ms
+        self.set_busy_timeout(ms)
+        try:
+            yield self
+        finally:
+            self.set_busy_timeout(before)
 
     def rollback(self) -> None:
         if self.conn.in_transaction:
@@ -126,17 +149,22 @@ class _BackgroundCheckpoints:
         self._thread.join()
 
 
-def open_db(path: Path | str) -> QuizDatabase:
+def open_db(path: Path | str, on_long_wait: Callable[[], None] | None = None) -> QuizDatabase:
     """Open (creating if needed) the quizapp database and bring its schema up to date.
 
     WAL lets a second quizapp read while one writes; the busy timeout makes a second writer wait
     instead of failing with "database is locked".
+
+    Args:
+        on_long_wait: called when a write has waited a second for another program's lock (see
+            `QuizDatabase.on_long_wait`).
     """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     db = QuizDatabase(conn, None if str(path) == ":memory:" else Path(path))
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.on_long_wait = on_long_wait
+    db.set_busy_timeout(BUSY_TIMEOUT_MS)
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")  # outside any transaction: connect() opened none
     # In WAL mode NORMAL never corrupts and never loses a commit when the process dies; only a
@@ -190,14 +218,43 @@ class NewerDatabaseError(RuntimeError):
     """The database has schema steps this version of quizapp does not know."""
 
 
+class WriteLockTimeout(sqlite3.OperationalError):
+    """Another program held the write lock for longer than this write would wait; nothing was written."""
+
+    def __init__(self, path: Path | None, waited_s: float) -> None:
+        super().__init__(f"database is locked (waited {waited_s:g} s)")
+        self.path = path
+        self.waited_s = waited_s
+
+
+def is_locked(error: BaseException) -> bool:
+    """Whether `error` is SQLite's "another connection holds the lock" (busy or locked)."""
+    if isinstance(error, WriteLockTimeout):
+        return True
+    code = getattr(error, "sqlite_errorcode", None)
+    return (
+        isinstance(error, sqlite3.OperationalError)
+        and code is not None
+        and code & 0xFF
+        in (
+            sqlite3.SQLITE_BUSY,
+            sqlite3.SQLITE_LOCKED,
+        )
+    )
+
+
 @contextmanager
 def write_transaction(db: QuizDatabase) -> Iterator[QuizDatabase]:
     """One atomic write that takes the write lock up front.
 
     `BEGIN IMMEDIATE` waits (busy timeout) for another writer instead of failing halfway when a
-    read-then-write transaction tries to upgrade its lock.
+    read-then-write transaction tries to upgrade its lock; a write that finds the lock taken
+    therefore fails before it has changed anything, and can simply be made again.
+
+    Raises:
+        WriteLockTimeout: another program held the lock past the busy timeout.
     """
-    db.execute("BEGIN IMMEDIATE")
+    _begin_immediate(db)
     try:
         yield db
     except BaseException:
@@ -209,3 +266,27 @@ def write_transaction(db: QuizDatabase) -> Iterator[QuizDatabase]:
         except BaseException:  # a full disk or a lock at the commit: leave nothing half-open
             db.rollback()
             raise
+
+
+def _begin_immediate(db: QuizDatabase) -> None:
+    # SQLite waits for the lock inside one call, with no way to run Python meanwhile: to say
+    # "waiting" after a second, wait a second, say it, then wait for the rest.
+    total_ms = db.busy_timeout_ms
+    try:
+        if db.on_long_wait is None or total_ms <= SAY_WAITING_AFTER_MS:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        try:
+            with db.waiting_at_most(SAY_WAITING_AFTER_MS):
+                db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if not is_locked(error):
+                raise
+        db.on_long_wait()
+        with db.waiting_at_most(total_ms - SAY_WAITING_AFTER_MS):
+            db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if is_locked(error):
+            raise WriteLockTimeout(db.path, total_ms / 1000) from error
+        raise

@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from quizapp.core import backup
+from quizapp.core.db import WriteLockTimeout
 
 SEEN_FILE = ".quizapp-db-seen"
 """What the database file looked like when quizapp last closed it (size, modification time)."""
@@ -75,10 +76,18 @@ def _restore_advice(home: Path) -> str:
 
 def describe(error: BaseException, db_path: Path | None = None) -> str:
     """One sentence for a storage error: what happened, and what to do."""
+    if isinstance(error, WriteLockTimeout):
+        db_path = db_path or error.path
     where = f" ({db_path})" if db_path else ""
     text = str(error).lower()
     if isinstance(error, StorageProblem):
         return str(error)
+    if isinstance(error, WriteLockTimeout) and error.waited_s >= 1:
+        return (
+            f"Another program kept quizapp's database{where} locked for writing for more than "
+            f"{error.waited_s:g} s (another quizapp, a sync tool, a backup program?), so nothing was "
+            "saved. Close it and try again."
+        )
     if "disk is full" in text or getattr(error, "errno", None) == 28:
         return f"The disk is full{where}: nothing more could be saved. Free some space and try again."
     if "locked" in text or "busy" in text:

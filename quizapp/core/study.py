@@ -421,7 +421,7 @@ class StudySession:
         """Take back the last answer, suspension or burial of this session; returns the card id."""
         if not self._undo:
             return None
-        last = self._undo.pop()
+        last = self._undo[-1]  # taken off only once undone: a write that fails can be tried again
         with write_transaction(self.db):
             _set_columns(self.db, last.card_id, last.before)
             for sibling, buried_until in last.siblings.items():
@@ -430,6 +430,7 @@ class StudySession:
                 self.db.execute(
                     "update reviews set undone_at = ? where id = ?", [now.timestamp(), last.review_id]
                 )
+        self._undo.pop()
         if last.review_id is not None:
             rating = self.db.execute("select rating from reviews where id = ?", [last.review_id]).fetchone()[
                 0

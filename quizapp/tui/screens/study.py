@@ -7,9 +7,9 @@ sitting how it is graded.
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.widgets import Input, Static
 
-from quizapp.application.study import Study
+from quizapp.application.study import Graded, Study
 from quizapp.core.kinds import AnswerMode, kind_of
 from quizapp.core.storage import describe
 from quizapp.core.study import SessionCard, StudyFilter
@@ -29,6 +29,7 @@ from quizapp.tui import render
 from quizapp.tui.editing import edit_card
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.screens.base import QuizScreen
+from quizapp.tui.waiting import LockWait
 
 GRADE_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
@@ -79,6 +80,7 @@ class StudyScreen(QuizScreen[None]):
         self.study_filter = study_filter
         self.new_limit = new_limit
         self._study: Study | None = None
+        self._lock_wait = LockWait()
 
     @property
     def study(self) -> Study:
@@ -94,6 +96,7 @@ class StudyScreen(QuizScreen[None]):
             yield Input(id="typed", placeholder="Type your answer, then Enter", select_on_focus=False)
             yield Static(id="answer")
         yield Static(id="grades")
+        yield self._lock_wait
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -227,7 +230,7 @@ class StudyScreen(QuizScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         card = self.card
-        if self.judging and action != "back":
+        if (self.judging or self._lock_wait.waiting) and action != "back":
             return False
         if action == "reveal":
             return card is not None and not self.revealed and self._mode(card) is not AnswerMode.CHOOSE
@@ -315,9 +318,20 @@ class StudyScreen(QuizScreen[None]):
         else:
             self.action_rate(self.study.suggested_rating)
 
+    def _save(self, attempt: Callable[[], Any], then: Callable[[Any], None], not_done: str) -> None:
+        """Make one of the sitting's writes; while another program holds the database, wait for it
+        (the screen says so, Escape stops). `not_done` says what was not saved if it fails."""
+        self._lock_wait.write(
+            self.app.collection.db,
+            attempt,
+            done=then,
+            failed=lambda error: self._not_saved(error, not_done),
+            stopped=lambda: self._tell(f"Stopped waiting for the database. {not_done}", timeout=10),
+        )
+
     def _not_saved(self, error: Exception, retry: str) -> None:
-        """A write that failed (full disk, locked or read-only database): nothing was recorded, the
-        card stays on screen, and the learner is told why and how to try again."""
+        """A write that failed (full disk, read-only database): nothing was recorded, the card
+        stays on screen, and the learner is told why and how to try again."""
         self.app.clear_notifications()
         self.notify(
             visible(f"Not saved: {describe(error)} {retry}"),
@@ -329,13 +343,16 @@ class StudyScreen(QuizScreen[None]):
 
     def action_rate(self, rating: int) -> None:
         """1–4 once the back is shown: grade the card, then show the next."""
-        try:
-            graded = self.study.grade(rating)
-        except (sqlite3.Error, OSError) as error:
-            self._not_saved(error, f"Your answer was not recorded; press {rating} to try again.")
-            return
+        answered_at = self.study.timer()  # any wait for the database is not answer time
+        self._save(
+            lambda: self.study.grade(rating, answered_at=answered_at),
+            self._graded,
+            f"Your answer was not recorded; press {rating} to try again.",
+        )
+
+    def _graded(self, graded: Graded) -> None:
+        self.app.clear_notifications()  # what they said was about the card that leaves
         if graded.leech:
-            self.app.clear_notifications()
             self.notify(
                 f"Leech: forgotten {graded.card.lapses + 1} times, so it is suspended. Rewrite it, then "
                 "`quizapp unsuspend` brings it back.",
@@ -346,12 +363,10 @@ class StudyScreen(QuizScreen[None]):
         self.show_next()
 
     def action_undo(self) -> None:
-        try:
-            undone = self.study.undo()
-        except (sqlite3.Error, OSError) as error:
-            self._not_saved(error, "Nothing was undone; press u to try again.")
-            return
-        if undone is None:
+        self._save(self.study.undo, self._undone, "Nothing was undone; press u to try again.")
+
+    def _undone(self, card: SessionCard | None) -> None:
+        if card is None:
             self._tell("Nothing to undo.")
             return
         self._show_card()
@@ -359,23 +374,21 @@ class StudyScreen(QuizScreen[None]):
 
     def action_bury(self) -> None:
         if self.card is not None:
-            try:
-                self.study.bury()
-            except (sqlite3.Error, OSError) as error:
-                self._not_saved(error, "The card was not buried; press b to try again.")
-                return
-            self._tell("Buried until tomorrow (u to undo).")
-            self.show_next()
+            self._save(self.study.bury, self._buried, "The card was not buried; press b to try again.")
+
+    def _buried(self, _result: None) -> None:
+        self._tell("Buried until tomorrow (u to undo).")
+        self.show_next()
 
     def action_suspend(self) -> None:
         if self.card is not None:
-            try:
-                self.study.suspend()
-            except (sqlite3.Error, OSError) as error:
-                self._not_saved(error, "The card was not suspended; press s to try again.")
-                return
-            self._tell("Suspended: it will not come back (u to undo).")
-            self.show_next()
+            self._save(
+                self.study.suspend, self._suspended, "The card was not suspended; press s to try again."
+            )
+
+    def _suspended(self, _result: None) -> None:
+        self._tell("Suspended: it will not come back (u to undo).")
+        self.show_next()
 
     def action_edit(self) -> None:
         """Open the card's deck file in $EDITOR at its line; show the edited card when it closes."""
@@ -386,10 +399,10 @@ class StudyScreen(QuizScreen[None]):
             except KeyError:  # the edit removed it (or changed its id): go on with the next one
                 self.show_next()
 
-    def _tell(self, message: str) -> None:
+    def _tell(self, message: str, timeout: float = 3) -> None:
         """A short notice; it replaces the one before, so notices never pile up over the card."""
         self.app.clear_notifications()
-        self.notify(message, timeout=3, markup=False)
+        self.notify(message, timeout=timeout, markup=False)
 
     def on_key(self, event: events.Key) -> None:
         """A character typed while a type-in card waits for its answer goes into the text box,
@@ -408,4 +421,6 @@ class StudyScreen(QuizScreen[None]):
             typed.insert_text_at_cursor(event.character)
 
     def action_back(self) -> None:
-        self.app.leave_screen()
+        """Escape: stop waiting for the database if a write waits (the card stays), else leave."""
+        if not self._lock_wait.stop():
+            self.app.leave_screen()
