@@ -15,14 +15,13 @@ A query is terms separated by spaces; a card matches when it matches every term 
 - `-` before a term negates it: `-is:suspended`, `-tag:formula`, `-word`.
 
 `parse` raises `CardQueryError` with one precise sentence for anything it cannot read; `where` turns
-a parsed query into a WHERE clause with its parameters. Free words are looked for in the `data` JSON
-column with LIKE; the deck format's field names ("front", "answer") are cut out of the rows that hold
-such a word before it is matched, so they never match by themselves.
+a parsed query into a WHERE clause with its parameters. Free words are looked for with LIKE in the
+card's id and its `search_text` (the values of its fields, kept by the sync: `core.search_text`), so a
+field name ("front", "answer") never matches by itself.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -49,16 +48,6 @@ from quizapp.core.card_query_help import HELP as HELP  # noqa: E402  (re-exporte
 
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"|(\S*))')
 _NUMBER = re.compile(r"(<=|>=|<|>|=)?(-?\d+)")
-_FIELDS = (
-    "answer", "answers", "back", "cloze", "code", "explain", "extra", "fix", "front", "lang", "line", "options",
-    "output", "question", "source", "text",
-)  # fmt: skip
-"""The field names the kinds and the loader write into a card's `data` JSON: never searched."""
-_LANGUAGES = ("python", "text", "bash", "shell", "console", "sql")
-"""The usual values of a code card's `lang` field: how to show it, not what it says."""
-_CONSTANTS = ("null", "true", "false")
-_CONFIRM = re.compile(r'[\d.eE+-]+|.*[\\"{}\[\]:,*].*')
-"""Words that may match JSON punctuation, numbers or across values: confirmed value by value."""
 
 
 class CardQueryError(ValueError):
@@ -163,23 +152,8 @@ def where(query: CardQuery, moment: Moment) -> tuple[str, dict[str, object]]:
 def _clause(term: Term, name: str, params: dict[str, object]) -> str:
     key, value = term.key, term.value
     if key == "":
-        params[f"{name}_json"] = _like(json.dumps(value, ensure_ascii=False)[1:-1])
         params[name] = _like(value)
-        if _CONFIRM.fullmatch(value.lower()):
-            # Read value by value (json_tree: ~1 µs a row), only in the rows the plain LIKE keeps.
-            return (
-                f"id like :{name} escape '!' or (data like :{name}_json escape '!' and exists ("
-                f"select 1 from json_tree(cards.data) where type = 'text' and key is not 'lang' "
-                f"and value like :{name} escape '!'))"
-            )
-        text = _text_of_data(value)
-        if text == "data":
-            return f"id like :{name} escape '!' or data like :{name}_json escape '!'"
-        # replace() copies the row: only for the rows where the word is found at all.
-        return (
-            f"id like :{name} escape '!' or (data like :{name}_json escape '!' "
-            f"and {text} like :{name}_json escape '!')"
-        )
+        return f"id like :{name} escape '!' or search_text like :{name} escape '!'"
     if key == "deck":
         params[name] = value
         return f"deck glob :{name}" if "*" in value else f"deck = :{name}"
@@ -200,26 +174,6 @@ def _clause(term: Term, name: str, params: dict[str, object]) -> str:
     operator, number = _comparison(value)
     params[name] = number
     return f"{key} {operator} :{name}"
-
-
-def _text_of_data(word: str) -> str:
-    """The `data` JSON as SQL, without the field names, language names and constants `word` could
-    match: what is left of it is the card's own text (and JSON's quotes and commas).
-
-    A field name is written `"name": ` in the JSON, a quote inside a value `\\"`: removing
-    `"name": ` takes out field names only, never a card's words."""
-    lowered = word.lower()
-    expression = "data"
-    for constant in _CONSTANTS:  # `"source": null` becomes `"source": ""`, then goes with its name
-        if lowered in f": {constant}":
-            expression = f"replace({expression}, '\": {constant}', '\": \"\"')"
-    for language in _LANGUAGES:
-        if lowered in f'"lang": "{language}"':
-            expression = f"replace({expression}, '\"lang\": \"{language}\"', '')"
-    for field in sorted(_FIELDS, key=len, reverse=True):  # "answers" before "answer"
-        if lowered in f'"{field}": ':
-            expression = f"replace({expression}, '\"{field}\": ', '')"
-    return expression
 
 
 def _due(value: str, name: str, params: dict[str, object]) -> str:

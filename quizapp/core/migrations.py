@@ -175,3 +175,14 @@ def m006_cards_by_note(db: Database) -> None:
     # Answering a card buries its siblings (the cards of the same note): found by note, not by a
     # scan of every card on each answer.
     db.table("cards").create_index(["note_id"], index_name="cards_by_note")
+
+
+@MIGRATIONS()
+def m007_card_search_text(db: Database) -> None:
+    # The browser's free words are looked for in a card's own text, kept beside its JSON: a LIKE on
+    # the JSON also matched field names ("answer") and cost a JSON walk per row to tell them apart.
+    from quizapp.core.search_text import search_text_of_json
+
+    db.execute("alter table cards add column search_text text not null default ''")
+    db.conn.create_function("quizapp_search_text", 1, search_text_of_json, deterministic=True)
+    db.execute("update cards set search_text = quizapp_search_text(data)")

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from quizapp.core.db import write_transaction
 from quizapp.core.loader import cross_file_problems, find_deck_files, load_deck_file
 from quizapp.core.problem import Problem
+from quizapp.core.search_text import search_text
 
 if TYPE_CHECKING:
     from quizapp.core.db import QuizDatabase
-    from quizapp.core.loader import DeckLoad
+    from quizapp.core.loader import CardContent, DeckLoad
 
 
 @dataclass
@@ -107,8 +108,13 @@ def _store(db: QuizDatabase, load: DeckLoad, fingerprint: tuple[int, int]) -> No
         },
         pk="id",
     )
-    db.table("cards").upsert_all((card.row() for card in load.cards), pk="id")
+    db.table("cards").upsert_all((card_columns(card) for card in load.cards), pk="id")
     _mark_absent(db, file, keep={card.id for card in load.cards})
+
+
+def card_columns(card: CardContent) -> dict[str, object]:
+    """A card's row as a deck file gives it: its content, and the words the browser searches."""
+    return {**card.row(), "search_text": search_text(card.data)}
 
 
 def _mark_absent(db: QuizDatabase, file: str, keep: set[str]) -> None:

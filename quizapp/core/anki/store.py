@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 def store_deck(db: QuizDatabase, load: DeckLoad, fingerprint: tuple[int, int]) -> None:
     """The deck file's deck, cards and fingerprint, as `core.sync` stores a file it read: the next
     sync finds the file unchanged. Cards no longer in it leave study; their history stays."""
+    from quizapp.core.sync import card_columns
+
     file = str(load.path)
     db.execute(
         "insert into content_files (path, mtime_ns, size, ok, problems, deck) values (?, ?, ?, 1, '[]', ?) "
@@ -28,12 +30,12 @@ def store_deck(db: QuizDatabase, load: DeckLoad, fingerprint: tuple[int, int]) -
         "file = excluded.file, present = 1",
         [load.deck_id, load.title, load.description, file],
     )
-    columns = ("id", "note_id", "deck", "kind", "data", "tags", "file", "position", "present")
+    columns = ("id", "note_id", "deck", "kind", "data", "tags", "file", "position", "present", "search_text")
     db.conn.executemany(
         f"insert into cards ({', '.join(columns)}) values ({', '.join('?' * len(columns))}) "
         "on conflict(id) do update set "
         + ", ".join(f"{column} = excluded.{column}" for column in columns[1:]),
-        ([row[column] for column in columns] for row in (card.row() for card in load.cards)),
+        ([row[column] for column in columns] for row in (card_columns(card) for card in load.cards)),
     )
     keep = {card.id for card in load.cards}
     gone = [
