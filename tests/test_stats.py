@@ -8,6 +8,7 @@ from pathlib import Path
 
 from conftest import T0
 from test_tui import Clock, text_of
+from test_tui_exercise_results import screen_text
 
 from quizapp.config import Settings
 from quizapp.core.clock import study_day
@@ -179,7 +180,7 @@ async def test_the_screen_renders_the_figures_and_studies_the_hardest_cards(coll
         assert "Today 3 reviews, 1 min" in summary and "streak 2 days" in summary and "60.0%" in summary
         hardest = screen.query_one("#hardest-table")
         assert [str(hardest.get_row_at(i)[0]) for i in range(hardest.row_count)] == ["backbone", "gap"]
-        assert str(hardest.get_row_at(0)[5]) == "leech"
+        assert str(hardest.get_row_at(0)[2]) == "9 leech"  # lapses, and the leech said
         assert "ties (2×)" in text_of(app, "#failing-cases")
         await pilot.press("h")
         assert isinstance(app.screen, StudyScreen)
@@ -240,3 +241,101 @@ def test_the_hardest_cards_show_their_prompt_as_studied_never_the_cloze_source(c
     collection.db.execute("update cards set lapses = 3 where id = 'wd#c1'")
     prompt = compute_stats(collection.db, settings, T0)["hardest"]["cards"][0]["prompt"]
     assert "{{" not in prompt and "[…]" in prompt
+
+
+# -- the screen at 80×24 and 120×40 -----------------------------------------------------------------
+
+
+def a_year_of_history(collection):
+    """Reviews on most days of the last year (a few a day, more lately), and seven cards due tomorrow."""
+    db = collection.db
+    for days_ago in range(364, -1, -1):
+        if days_ago % 5 == 4:
+            continue  # some days off, so the heatmap has gaps
+        for n in range(1 + (365 - days_ago) // 120):
+            log(db, "conv-out", days_ago, 2, 3 if n else 1, 10)
+    for card_id in ("conv-out", "backbone", "gap", "isin", "argwhere-and", "conv-t", "wd#c1"):
+        schedule(db, card_id, due_in_days=1, lapses=1)
+
+
+async def stats_on(pilot) -> StatsScreen:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()  # the figures drawn for their width, then again once the scrollbar is in
+    screen = pilot.app.screen
+    assert isinstance(screen, StatsScreen)
+    return screen
+
+
+def heatmap_lines(app) -> list[str]:
+    return [line.rstrip() for line in text_of(app, "#stats-heatmap").splitlines() if line.strip()]
+
+
+async def test_at_80_columns_the_heatmap_fits_with_month_names_and_at_120_shows_the_year(collection):
+    a_year_of_history(collection)
+    async with QuizApp(collection, start="stats", clock=Clock()).run_test(size=(80, 24)) as pilot:
+        screen = await stats_on(pilot)
+        lines = heatmap_lines(pilot.app)
+        width = screen.query_one("#stats-heatmap").size.width
+        assert width < 80 and all(len(line) <= width for line in lines)
+        months, *days, legend = lines
+        assert len(days) == 7 and days[0].startswith("Mon") and days[6].startswith("Sun")
+        named = months.split()
+        assert len(named) >= 6 and set(named) <= {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                                  "Sep", "Oct", "Nov", "Dec"}  # fmt: skip
+        assert named[-1] == "Mar"  # today is 2026-03-10
+        weeks = int(legend.split("last ")[1].split()[0])
+        assert 30 <= weeks < 53  # fewer weeks than the year, one square each
+        assert days[1].count("■") == weeks  # Tuesday: today's weekday, so every week has one
+
+    async with QuizApp(collection, start="stats", clock=Clock()).run_test(size=(120, 40)) as pilot:
+        await stats_on(pilot)
+        assert "last 53 weeks" in heatmap_lines(pilot.app)[-1]
+
+
+async def test_count_axes_tick_on_whole_numbers_and_every_bin_is_named_and_counted(collection):
+    a_year_of_history(collection)
+    async with QuizApp(collection, start="stats", clock=Clock()).run_test(size=(80, 24)) as pilot:
+        screen = await stats_on(pilot)
+        forecast = screen.query_one("#forecast-plot").render().plain
+        ticks = [line.split("┤")[0].strip() for line in forecast.splitlines() if "┤" in line]
+        assert ticks and all(tick.isdigit() for tick in ticks), ticks  # 8, 6, 4 …, never 5.8
+        assert int(ticks[0]) >= 7  # the 7 cards due tomorrow are under the top tick
+
+        stats = compute_stats(collection.db, collection.settings, T0)
+        intervals = text_of(pilot.app, "#interval-bars").splitlines()
+        for entry, line in zip(stats["distributions"]["interval_days"], intervals[1:], strict=True):
+            assert line.split()[:2] == entry["bin"].split()[:2] and line.split()[-1] == str(entry["count"])
+
+
+async def test_an_empty_collection_says_no_data_yet_instead_of_empty_tables(collection):
+    async with QuizApp(collection, start="stats", clock=Clock()).run_test(size=(80, 24)) as pilot:
+        screen = await stats_on(pilot)
+        for table, note in (
+            ("#hardest-table", "#hardest-empty"),
+            ("#exercises-table", "#exercises-empty"),
+            ("#decks-table", "#decks-empty"),
+        ):
+            assert not screen.query_one(table).display
+            assert screen.query_one(note).display and "no data yet" in text_of(pilot.app, note).lower()
+        assert "no data yet" in text_of(pilot.app, "#interval-bars").lower()
+
+
+async def test_the_tables_show_again_once_there_is_data(collection):
+    small_log(collection)
+    async with QuizApp(collection, start="stats", clock=Clock()).run_test(size=(80, 24)) as pilot:
+        screen = await stats_on(pilot)
+        assert screen.query_one("#hardest-table").display and not screen.query_one("#hardest-empty").display
+        assert screen.query_one("#exercises-table").display and screen.query_one("#decks-table").display
+
+
+async def test_at_80_columns_no_section_leaves_a_blank_gap(collection):
+    small_log(collection)
+    # Tall enough to draw the whole area at once; its width, hence its layout, is the 80-column one.
+    async with QuizApp(collection, start="stats", clock=Clock()).run_test(size=(80, 150)) as pilot:
+        screen = await stats_on(pilot)
+        area = screen.query_one("#stats-area")
+        lines = screen_text(pilot.app, area).rstrip().splitlines()  # the area is taller than its content
+        assert "Cases that fail most" in lines[-1]
+        blank_runs = [i for i in range(len(lines) - 1) if not lines[i].strip() and not lines[i + 1].strip()]
+        assert not blank_runs, "\n".join(lines)
