@@ -41,8 +41,15 @@ def shown(app: QuizApp, selector: str) -> str:
 
 
 def rows(app: QuizApp) -> list[list[str]]:
+    """The list's cells as text, less the mark column."""
     table = app.screen.query_one("#browser-cards", DataTable)
-    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+    return [[str(cell) for cell in table.get_row_at(index)[1:]] for index in range(table.row_count)]
+
+
+def marked_rows(app: QuizApp) -> list[str]:
+    """The ids of the rows that show a mark."""
+    table = app.screen.query_one("#browser-cards", DataTable)
+    return [row.id for index, row in enumerate(app.screen.rows) if str(table.get_row_at(index)[0]).strip()]
 
 
 def listed_ids(app: QuizApp) -> list[str]:
@@ -139,6 +146,92 @@ async def test_keys_typed_in_the_search_box_never_act_on_a_card(collection):
         )
 
 
+def notices(app: QuizApp) -> list[str]:
+    return [str(notification.message) for notification in app._notifications]
+
+
+async def test_space_marks_several_cards_and_each_action_then_acts_on_all_of_them(collection):
+    StudySession(collection.db, collection.settings).rate("gap", 3, T0 - timedelta(minutes=5))
+    db = collection.db
+
+    def flags() -> dict[str, tuple[int, bool, int]]:
+        """Each card's (suspended, buried, state)."""
+        rows = db.execute(
+            "select id, suspended, coalesce(buried_until > ?, 0), state from cards", [T0.timestamp()]
+        )
+        return {card_id: (suspended, bool(buried), state) for card_id, suspended, buried, state in rows}
+
+    app = browser_on(collection)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        await highlight(pilot, "backbone")
+        position = listed_ids(app).index("backbone")
+        await pilot.press("space", "space")  # space marks and moves on: backbone and the next card
+        marked = listed_ids(app)[position : position + 2]
+        assert marked_rows(app) == marked and "2 marked" in shown(app, "#browser-status")
+        await highlight(pilot, "gap")
+        await pilot.press("space")
+        marked.append("gap")
+        assert sorted(marked_rows(app)) == sorted(marked)
+        before = flags()
+
+        await pilot.press("s")
+        after = flags()
+        assert {card_id for card_id in after if after[card_id][0]} == set(marked)  # all three, no other
+        assert notices(app)[-1] == "Suspended 3 cards (u to undo)."
+        assert [rows(app)[listed_ids(app).index(card_id)][2] for card_id in marked] == ["suspended"] * 3
+        await pilot.press("s")  # all marked are suspended: s unsuspends them
+        assert flags() == before and notices(app)[-1] == "Unsuspended 3 cards."
+
+        await pilot.press("b")
+        assert all(flags()[card_id][1] for card_id in marked) and notices(app)[-1].startswith(
+            "Buried 3 cards"
+        )
+        await pilot.press("u")  # one undo takes back the whole bury
+        assert flags() == before
+
+        await pilot.press("f")  # only gap has been studied: one card changes, and the notice says so
+        assert flags()["gap"][2] == 0 and notices(app)[-1].startswith("Forgot 1 card:")
+        await pilot.press("u")
+        assert flags() == before
+        assert marked_rows(app) == [card_id for card_id in listed_ids(app) if card_id in marked]  # kept
+
+
+async def test_a_marks_every_listed_card_then_clears_them_and_escape_clears_before_leaving(collection):
+    app = browser_on(collection, "kind:cloze")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        assert isinstance(app.screen, BrowserScreen)
+        await pilot.press("a")
+        assert marked_rows(app) == ["wd#c1", "wd#c2"] and "2 marked" in shown(app, "#browser-status")
+        await pilot.press("a")
+        assert marked_rows(app) == [] and "marked" not in shown(app, "#browser-status")
+        await pilot.press("a", "escape")
+        assert marked_rows(app) == [] and isinstance(app.screen, BrowserScreen)  # esc cleared the marks
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_only_the_marked_cards_the_list_shows_are_acted_on(collection):
+    app = browser_on(collection, "kind:cloze")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        await pilot.press("a", "slash", *" id:wd#c1")  # the search passes through "…i" (no match)
+        await settled(pilot)
+        assert listed_ids(app) == ["wd#c1"] and marked_rows(app) == ["wd#c1"]
+        assert "1 marked" in shown(app, "#browser-status")
+        app.screen.query_one("#browser-cards").focus()
+        await pilot.press("s")  # wd#c2 is marked but not listed: left alone
+        assert db_suspended(collection) == ["wd#c1"]
+        await pilot.press("slash", *["backspace"] * len(" id:wd#c1"))
+        await settled(pilot)
+        assert marked_rows(app) == ["wd#c1", "wd#c2"]  # listed again, still marked
+
+
+def db_suspended(collection: Collection) -> list[str]:
+    return [row[0] for row in collection.db.execute("select id from cards where suspended = 1 order by id")]
+
+
 EDITOR_STUB = """#!{python}
 import pathlib, sys
 pathlib.Path({record!r}).write_text(repr(sys.argv[1:]))
@@ -226,7 +319,7 @@ def test_browser_picture(snap_compare, demo, size):
 
     async def searched(pilot: Pilot) -> None:
         await settled(pilot)
-        await pilot.press("enter")
+        await pilot.press("enter", "space", "space")  # to the list; mark the first two cards
         await pilot.pause()
 
     assert snap_compare(browser_on(demo, "-kind:type"), terminal_size=size, run_before=searched)

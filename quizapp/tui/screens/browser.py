@@ -1,5 +1,5 @@
 """The card browser (Anki's Browse): search every card, see one as in study with its history, and
-suspend, bury, forget or edit it.
+suspend, bury, forget or edit it, or mark several and act on all of them at once.
 
 A search runs in a thread worker on a read-only connection of its own and comes back as `Searched`;
 the list holds one page of rows (`m` fetches the next). The actions and the history are
@@ -36,7 +36,8 @@ from quizapp.tui.keybar import KeyBar
 from quizapp.tui.screens.base import QuizScreen
 
 FIXED_COLUMNS = {"deck": 16, "state": 10, "due": 10, "lapses": 6}
-"""Widths of the list's columns other than the prompt, which takes the rest of the screen."""
+"""Widths of the list's columns other than the mark and the prompt, which takes the rest."""
+MARK = Text("●", style="bold yellow")
 
 
 class BrowserScreen(QuizScreen[None]):
@@ -47,6 +48,10 @@ Type a search: the list follows as you type. **Enter** or **↓** goes to the li
 search. On the highlighted card: **s** suspends or unsuspends it, **b** buries or unburies it,
 **f** forgets it (back to new; its history stays in the log), **u** undoes the last of these,
 **e** opens its deck file in `$EDITOR` at its line and reloads it after. **m** lists more results.
+
+**space** marks the highlighted card (and moves down), **a** marks every card listed, or clears
+the marks when all are marked, as **esc** does. With cards marked, **s**, **b** and **f** act on the
+marked cards the list shows, and **u** undoes that in one go.
 
 ```
 {card_query.HELP}
@@ -66,6 +71,10 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", id="browse-search"),
+        Binding("space", "toggle_mark", "Mark", id="browse-mark"),
+        # One key, two meanings: `check_action` enables the one that applies.
+        Binding("a", "mark_all", "Mark all", id="browse-mark-all", show=False),
+        Binding("a", "clear_marks", "Clear marks", id="browse-clear-marks", show=False),
         Binding("s", "toggle_suspend", "Suspend", id="browse-suspend"),
         Binding("b", "toggle_bury", "Bury", id="browse-bury"),
         Binding("f", "forget", "Forget", id="browse-forget"),
@@ -86,6 +95,9 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
         self.rows: list[CardRow] = []
         self.changes: list[Change] = []
         """What the actions of this visit changed, newest last: `u` takes them back."""
+        self.marked: dict[str, None] = {}
+        """The marked cards (ids, in the order marked). A mark outlives a search that does not list
+        its card (typing a search goes through such searches), but only listed cards are acted on."""
         self._keep_cursor_on: str | None = None
         """The card to highlight again once the running search comes back."""
 
@@ -105,6 +117,7 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
 
     def on_mount(self) -> None:
         table = self.query_one("#browser-cards", DataTable)
+        table.add_column("", key="mark", width=1)
         table.add_column("Card", key="prompt", width=self._prompt_width())
         for key, width in FIXED_COLUMNS.items():
             table.add_column(key.capitalize(), key=key, width=width)
@@ -118,8 +131,8 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
         self._refresh_rows([row.id for row in self.rows])
 
     def _prompt_width(self) -> int:
-        padding = 2 * (len(FIXED_COLUMNS) + 1)  # a cell's padding on each side
-        return max(self.app.size.width - sum(FIXED_COLUMNS.values()) - padding - 6, 16)
+        padding = 2 * (len(FIXED_COLUMNS) + 2)  # a cell's padding on each side
+        return max(self.app.size.width - sum(FIXED_COLUMNS.values()) - padding - 7, 16)
 
     # -- searching ---------------------------------------------------------------------------------
 
@@ -174,6 +187,7 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
             table.clear()
         self.found = event.found
         self.rows += event.found.cards
+        self.refresh_bindings()
         for row in event.found.cards:
             table.add_row(*self._cells(row), key=row.id)
         self._show_count()
@@ -188,9 +202,13 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
         if found is None:
             return
         more = max(found.total - len(self.rows), 0)
-        text = f"{found.total} card(s)"
+        text = Text(f"{found.total} card(s)")
         if more:
-            text += f" · {len(self.rows)} shown, {more} more (m)"
+            text.append(f" · {len(self.rows)} shown, {more} more (m)")
+        if marked := self._marked_rows():
+            text.append(" · ")
+            text.append(f"{len(marked)} marked", style="bold")
+            text.append(": s, b, f act on them · a marks all · esc clears")
         self.query_one("#browser-status", Static).update(text)
 
     def _cells(self, row: CardRow) -> tuple[RenderableType, ...]:
@@ -200,6 +218,7 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
         deck = row.deck if len(row.deck) <= deck_width else row.deck[: deck_width - 1] + "…"
         status = Text(row.status, style="bold red" if row.leech else "")
         return (
+            MARK if row.id in self.marked else Text(""),
             safe_text(prompt),
             safe_text(deck),
             status,
@@ -288,44 +307,92 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
     # -- actions -----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("toggle_suspend", "toggle_bury", "forget", "edit"):
+        if action in ("toggle_suspend", "toggle_bury", "forget", "edit", "toggle_mark"):
             return self.card_id is not None
+        if action == "mark_all":
+            return len(self._marked_rows()) < len(self.rows)
+        if action == "clear_marks":
+            return bool(self.rows) and len(self._marked_rows()) == len(self.rows)
         if action == "undo":
             return bool(self.changes)
         if action == "more":
             return self.found is not None and self.found.total > len(self.rows)
         return True
 
-    def action_toggle_suspend(self) -> None:
-        row = self._row()
-        if row is None:
+    # -- marks -------------------------------------------------------------------------------------
+
+    def action_toggle_mark(self) -> None:
+        """Space: mark the highlighted card, or unmark it; then on to the next one."""
+        card_id = self.card_id
+        if card_id is None:
             return
-        db = self.app.collection.db
-        if row.suspended:
-            self._act(lambda: use_cases.unsuspend(db, [row.id]), "Unsuspended.")
+        if card_id in self.marked:
+            del self.marked[card_id]
         else:
-            self._act(lambda: use_cases.suspend(db, [row.id]), "Suspended (u to undo).")
+            self.marked[card_id] = None
+        self._marks_changed([card_id])
+        self.query_one("#browser-cards", DataTable).action_cursor_down()
+
+    def action_mark_all(self) -> None:
+        """Mark every card listed (the rows fetched so far, not the matches still to fetch)."""
+        self.marked.update(dict.fromkeys(row.id for row in self.rows))
+        self._marks_changed()
+
+    def action_clear_marks(self) -> None:
+        """Unmark every card, listed or not."""
+        self.marked = {}
+        self._marks_changed()
+
+    def _marked_rows(self) -> list[CardRow]:
+        return [row for row in self.rows if row.id in self.marked]
+
+    def _marks_changed(self, card_ids: list[str] | None = None) -> None:
+        """Show the marks of these listed cards (all of them by default) and the count."""
+        table = self.query_one("#browser-cards", DataTable)
+        for card_id in card_ids if card_ids is not None else [row.id for row in self.rows]:
+            table.update_cell(card_id, "mark", MARK if card_id in self.marked else Text(""))
+        self._show_count()
+        self.refresh_bindings()
+
+    def _targets(self) -> list[CardRow]:
+        """What an action acts on: the marked cards listed, in list order, or else the highlighted one."""
+        if marked := self._marked_rows():
+            return marked
+        row = self._row()
+        return [row] if row is not None else []
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def action_toggle_suspend(self) -> None:
+        """Suspend the cards (the marked ones, or the highlighted one); unsuspend them if all are."""
+        rows = self._targets()
+        if not rows:
+            return
+        db, ids = self.app.collection.db, [row.id for row in rows]
+        if all(row.suspended for row in rows):
+            self._act(lambda: use_cases.unsuspend(db, ids), "Unsuspended {}.")
+        else:
+            self._act(lambda: use_cases.suspend(db, ids), "Suspended {} (u to undo).")
 
     def action_toggle_bury(self) -> None:
-        row = self._row()
-        if row is None:
+        """Bury the cards until tomorrow; unbury them if all are buried."""
+        rows = self._targets()
+        if not rows:
             return
-        collection = self.app.collection
-        if row.buried:
-            self._act(lambda: use_cases.unbury(collection.db, [row.id], self.now), "Unburied.")
+        collection, ids = self.app.collection, [row.id for row in rows]
+        if all(row.buried for row in rows):
+            self._act(lambda: use_cases.unbury(collection.db, ids, self.now), "Unburied {}.")
         else:
             self._act(
-                lambda: use_cases.bury(collection.db, collection.settings, [row.id], self.now),
-                "Buried until tomorrow (u to undo).",
+                lambda: use_cases.bury(collection.db, collection.settings, ids, self.now),
+                "Buried {} until tomorrow (u to undo).",
             )
 
     def action_forget(self) -> None:
-        row = self._row()
-        if row is not None:
-            db = self.app.collection.db
-            self._act(
-                lambda: use_cases.forget(db, [row.id]), "Forgotten: back to new, history kept (u to undo)."
-            )
+        rows = self._targets()
+        if rows:
+            db, ids = self.app.collection.db, [row.id for row in rows]
+            self._act(lambda: use_cases.forget(db, ids), "Forgot {}: back to new, history kept (u to undo).")
 
     def action_undo(self) -> None:
         if not self.changes:
@@ -339,10 +406,11 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
         self.changes.pop()
         self.refresh_bindings()
         self._refresh_rows(list(change.before))
-        self.notify(f"Undone: {change.action}.")
+        self.notify(f"Undone: {change.action} of {_count(change.count, 'card')}.")
 
     def _act(self, action: Callable[[], Change], done: str) -> None:
-        """Run one action on the highlighted card, keep it for undo, and show its new state."""
+        """Run one action, keep it for undo, show the cards' new state and say how many changed
+        (`done` with `{}` for "3 cards")."""
         try:
             change: Change = action()
         except (sqlite3.Error, OSError) as error:
@@ -352,7 +420,7 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
             self.changes.append(change)
             self.refresh_bindings()
         self._refresh_rows(list(change.before))
-        self.notify(done if change.count else "Nothing to change.")
+        self.notify(done.format(_count(change.count, "card")) if change.count else "Nothing to change.")
 
     def _not_saved(self, error: Exception) -> None:
         self.notify(
@@ -373,7 +441,7 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
             if detail is None or card_id not in index:
                 continue
             self.rows[index[card_id]] = detail.row
-            for key, cell in zip(("prompt", *FIXED_COLUMNS), self._cells(detail.row), strict=True):
+            for key, cell in zip(("mark", "prompt", *FIXED_COLUMNS), self._cells(detail.row), strict=True):
                 table.update_cell(card_id, key, cell)
         self._show_card(self.card_id)
 
@@ -391,10 +459,13 @@ search. On the highlighted card: **s** suspends or unsuspends it, **b** buries o
         self.search(self.query_text)
 
     def action_back(self) -> None:
+        """Escape: from the search box to the list; in the list, clear the marks, then leave."""
         search = self.query_one("#browser-query", Input)
         table = self.query_one("#browser-cards", DataTable)
         if search.has_focus and table.row_count:
             table.focus()
+        elif self._marked_rows():
+            self.action_clear_marks()
         else:
             self.app.leave_screen()
 
