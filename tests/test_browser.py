@@ -204,6 +204,7 @@ async def test_a_marks_every_listed_card_then_clears_them_and_escape_clears_befo
         assert isinstance(app.screen, BrowserScreen)
         await pilot.press("a")
         assert marked_rows(app) == ["wd#c1", "wd#c2"] and "2 marked" in shown(app, "#browser-status")
+        assert "a or esc clears" in shown(app, "#browser-status")  # a again unmarks
         await pilot.press("a")
         assert marked_rows(app) == [] and "marked" not in shown(app, "#browser-status")
         await pilot.press("a", "escape")

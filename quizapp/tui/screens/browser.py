@@ -208,7 +208,10 @@ marked cards the list shows, and **u** undoes that in one go.
         if marked := self._marked_rows():
             text.append(" · ")
             text.append(f"{len(marked)} marked", style="bold")
-            text.append(": s, b, f act on them · a marks all · esc clears")
+            every = len(marked) == len(self.rows)
+            text.append(
+                ": s, b, f act on them · " + ("a or esc clears" if every else "a marks all · esc clears")
+            )
         self.query_one("#browser-status", Static).update(text)
 
     def _cells(self, row: CardRow) -> tuple[RenderableType, ...]:
