@@ -22,6 +22,7 @@ from conftest import FIXTURES
 
 from quizapp.exercises.checker import Checker
 from quizapp.exercises.sandbox import client, confine
+from quizapp.exercises.sandbox.child import CHECK_NAME, IDLE_NAME
 from quizapp.exercises.sandbox.client import SandboxHost
 from tests.test_exercise_feedback import GOOD_SMOOTH_L1
 from tests.test_sandbox_hostile import hostile
@@ -207,7 +208,7 @@ def test_a_killed_client_leaves_nothing_behind_after_the_next_start(tight_exerci
     try:
         assert wait_until(lambda: _has_forked_check(killed.pid), 60)
         left = _roots_of(killed.pid)
-        assert left and any(root.glob("check-*/in") for root in left)
+        assert left and any(root.glob("check-*") for root in left)
     finally:
         killed.kill()
         killed.wait()
@@ -296,20 +297,15 @@ def test_a_check_cannot_clear_its_parent_death_signal_and_dies_with_a_killed_cli
 
 
 def _has_forked_check(pid: int) -> bool:
-    """True once the host has forked: two Python processes with the host's command line (`unshare` has
-    it too, but not as its first word)."""
-    hosts = [
-        p
-        for p in descendants(pid)
-        if _cmdline(p).startswith(sys.executable.encode() + b"\0") and b"sandbox.host" in _cmdline(p)
-    ]
-    return len(hosts) >= 2
+    """True once a check runs below `pid`: the child the host forked ahead of it has taken its check
+    (it names itself then; the spare waiting for the next one has another name)."""
+    return any(_comm(p) == CHECK_NAME for p in descendants(pid))
 
 
-def _cmdline(pid: int) -> bytes:
+def _comm(pid: int) -> bytes:
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            return cmdline.read()
+        with open(f"/proc/{pid}/comm", "rb") as comm:
+            return comm.read().strip()
     except OSError:
         return b""
 
@@ -411,3 +407,38 @@ def test_without_unshare_the_verdict_says_what_is_missing(monkeypatch, tight_exe
     assert "network: not isolated (no `unshare` command)" in verdict.isolation
     assert any(line.startswith("processes: no PID namespace") for line in verdict.isolation)
     assert any(line.startswith("work dir: on disk") for line in verdict.isolation)
+
+
+# -- 6. the child forked ahead of its check --------------------------------------------------------
+
+
+def _spares(host: int) -> list[int]:
+    return [pid for pid in descendants(host) if _comm(pid) == IDLE_NAME]
+
+
+def test_the_next_checks_child_waits_already_confined(any_checker, tight_exercise):
+    verdict = any_checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")
+    assert wait_until(lambda: len(_spares(any_checker.host.pid)) == 1, 10)
+    (spare,) = _spares(any_checker.host.pid)
+    status = Path(f"/proc/{spare}/status").read_text()
+    if any(line.startswith("seccomp: no new processes") for line in verdict.isolation):
+        assert "\nSeccomp:\t2\n" in status and "\nNoNewPrivs:\t1\n" in status
+    assert "\nCapEff:\t0000000000000000\n" in status
+
+
+def test_a_check_finds_nothing_of_the_check_before_it(any_checker, tight_exercise):
+    any_checker.check(tight_exercise, hostile("open('left-behind.txt', 'w').write('x')"), "writer.py")
+    verdict = any_checker.check(
+        tight_exercise, hostile("import os\nraise RuntimeError(sorted(os.listdir('.')))"), "look.py"
+    )
+    assert "RuntimeError: []" in verdict.cases[0].message
+
+
+def test_a_spare_that_died_while_waiting_is_replaced(any_checker, tight_exercise):
+    any_checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")
+    assert wait_until(lambda: len(_spares(any_checker.host.pid)) == 1, 10)
+    (spare,) = _spares(any_checker.host.pid)
+    os.kill(spare, signal.SIGKILL)  # as the kernel's OOM killer would
+    assert wait_until(lambda: not running(spare), 10)
+    verdict = any_checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")
+    assert verdict.passed, (verdict.error, [case.message for case in verdict.cases])

@@ -10,6 +10,8 @@ an expected output, and the trusted side never opens a file the child could have
 from __future__ import annotations
 
 import builtins
+import fcntl
+import io
 import json
 import linecache
 import os
@@ -23,13 +25,12 @@ from typing import NoReturn
 import numpy as np
 
 from quizapp.exercises import frames
-from quizapp.exercises.sandbox import confine, protocol, wire
+from quizapp.exercises.sandbox import confine, wire
 from quizapp.exercises.sandbox.protocol import (
     HARNESS_FAILED_EXIT,
     SETUP_FAILED_EXIT,
     CaseRequest,
     CheckRequest,
-    Limits,
 )
 
 READABLE = confine.readable_roots()
@@ -41,17 +42,35 @@ FRAME_BYTES = 16 << 20
 
 # Kept before the learner's code runs: it may replace numpy's or json's functions with its own.
 _encode, _write_all, _asarray, _ascontiguous = wire.encode, wire.write_all, np.asarray, np.ascontiguousarray
+_read_array = np.lib.format.read_array
 
 
-def run(request: CheckRequest, workdir: Path, results_fd: int, output_fd: int) -> NoReturn:
-    """Runs in the forked child; never returns. Its exit code says whether quizapp failed before
-    the learner's code ran (SETUP_FAILED_EXIT) or after (HARNESS_FAILED_EXIT)."""
+IDLE_NAME, CHECK_NAME = b"quizapp-spare", b"quizapp-check"
+"""The child's process name while it waits for its check, and once it runs it."""
+_REQUEST_FD, _RESULTS_FD = 4, 3
+
+
+def run(workdir: Path, request_fd: int, results_fd: int, output_fd: int) -> NoReturn:
+    """Runs in a child forked before its check arrives: confines itself, waits for the check on
+    `request_fd`, runs it; never returns. Its exit code says whether quizapp failed before the
+    learner's code ran (SETUP_FAILED_EXIT) or after (HARNESS_FAILED_EXIT); a spare the host no
+    longer needs (its request pipe closed) exits 0 without running anything."""
     code = SETUP_FAILED_EXIT
     try:
-        isolation = _isolate(workdir, request.limits, results_fd, output_fd)
-        _send({"setup": {"isolation": isolation}})
-        code = 0
-        _run_cases(workdir, request)
+        confined = _isolate(workdir, request_fd, results_fd, output_fd)
+        received = _receive()
+        if received is None:
+            code = 0  # a spare the host no longer needs
+        else:
+            request, inputs = received
+            confine.set_name(CHECK_NAME)
+            limits = request.limits
+            isolation = confine.set_rlimits(
+                cpu_s=limits.cpu_s, memory_bytes=limits.memory_mb << 20, file_bytes=limits.output_mb << 20
+            )
+            _send({"setup": {"isolation": [*isolation, *confined]}})
+            code = 0
+            _run_cases(request, inputs)
     except BaseException:
         traceback.print_exc()
         code = code or HARNESS_FAILED_EXIT  # the learner's code had run, and may have caused it
@@ -62,32 +81,51 @@ def run(request: CheckRequest, workdir: Path, results_fd: int, output_fd: int) -
             os._exit(code)
 
 
-_results_fd = -1
-
-
 def _send(header: dict, blobs: list[bytes] | tuple = ()) -> None:
-    _write_all(_results_fd, _encode(header, blobs))
+    _write_all(_RESULTS_FD, _encode(header, blobs))
 
 
-def _isolate(workdir: Path, limits: Limits, results_fd: int, output_fd: int) -> list[str]:
-    global _results_fd
+def _receive() -> tuple[CheckRequest, dict[tuple[int, str], bytes]] | None:
+    """The check the host hands over (`{"check", "inputs"}` and the inputs' `.npy` bytes), or None
+    when the host closes the pipe instead. The pipe is closed before the learner's code runs."""
+    reader = wire.FrameReader(_REQUEST_FD)
+    try:
+        header, blobs = reader.read()  # type: ignore[misc]  # without a timeout it waits for a frame
+    except EOFError:
+        return None
+    finally:
+        os.close(_REQUEST_FD)
+    inputs = {(int(case), str(name)): blob for (case, name), blob in zip(header["inputs"], blobs)}
+    return CheckRequest.from_wire(header["check"]), inputs
+
+
+def _isolate(workdir: Path, request_fd: int, results_fd: int, output_fd: int) -> list[str]:
+    """Every layer that does not depend on the check: its limits come with it (`set_rlimits`)."""
+    confine.set_name(IDLE_NAME)
     os.setsid()
     confine.die_with_parent()
     os.chdir(workdir)
     null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
-    _results_fd = os.dup2(results_fd, 3, inheritable=False)
+    # Each moved above the targets first, so that no target closes another's source.
+    sources = {
+        target: fcntl.fcntl(source, fcntl.F_DUPFD_CLOEXEC, 64)
+        for target, source in (
+            (0, null),
+            (1, output_fd),
+            (2, output_fd),
+            (_RESULTS_FD, results_fd),
+            (_REQUEST_FD, request_fd),
+        )
+    }
+    for target, source in sources.items():
+        os.dup2(source, target, inheritable=target <= 2)
     # Nothing else of the host's reaches the learner: not its pipe to the client, not a pidfd.
-    os.closerange(4, 1 << 16)
+    os.closerange(_REQUEST_FD + 1, 1 << 16)
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = sys.stdout
     # A file written past the size limit ends in "File too large" inside the learner's call.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    applied = confine.set_rlimits(
-        cpu_s=limits.cpu_s, memory_bytes=limits.memory_mb << 20, file_bytes=limits.output_mb << 20
-    )
+    applied = []
     if not confine.drop_capabilities():
         applied.append("capabilities: not dropped (not Linux)")
     applied.append(
@@ -112,7 +150,7 @@ class _Blocked(MetaPathFinder):
         return None
 
 
-def _run_cases(workdir: Path, request: CheckRequest) -> None:
+def _run_cases(request: CheckRequest, inputs: dict[tuple[int, str], bytes]) -> None:
     filename = request.filename
     blocked = request.blocked_modules
     for name in list(sys.modules):
@@ -132,7 +170,7 @@ def _run_cases(workdir: Path, request: CheckRequest) -> None:
     for index, case in enumerate(request.cases):
         _send({"start": index})
         try:
-            record = _run_case(workdir, index, case, namespace, filename)
+            record = _run_case(index, case, namespace, filename, inputs)
         except Exception as error:
             record = {
                 "error": {
@@ -144,10 +182,10 @@ def _run_cases(workdir: Path, request: CheckRequest) -> None:
         _send({"case": index, **record})
 
 
-def _run_case(workdir: Path, index: int, case: CaseRequest, namespace: dict, filename: str) -> dict:
-    inputs = {
-        name: np.load(workdir / protocol.input_file(index, name), allow_pickle=False) for name in case.inputs
-    }
+def _run_case(
+    index: int, case: CaseRequest, namespace: dict, filename: str, blobs: dict[tuple[int, str], bytes]
+) -> dict:
+    inputs = {name: _load(blobs[index, name]) for name in case.inputs}
     untouched = {name: array.copy() for name, array in inputs.items()}
     changed: list[str] = []
     later_inputs = {
@@ -201,6 +239,11 @@ def _run_case(workdir: Path, index: int, case: CaseRequest, namespace: dict, fil
         name for name, array in untouched.items() if not np.array_equal(inputs[name], array, equal_nan=True)
     ]
     return {"mutated": mutated + changed}
+
+
+def _load(blob: bytes) -> np.ndarray:
+    """An input, from the `.npy` bytes the host held when it forked this child."""
+    return _read_array(io.BytesIO(blob), allow_pickle=False)
 
 
 def _argument(arg: object, inputs: dict[str, np.ndarray]) -> object:

@@ -30,6 +30,7 @@ if _LINUX:
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_SET_NAME = 15
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -38,6 +39,12 @@ SECCOMP_MODE_FILTER = 2
 def die_with_parent() -> None:
     if _LINUX:
         _libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
+def set_name(name: bytes) -> None:
+    """The process's name as `ps` and /proc/PID/comm show it (at most 15 bytes)."""
+    if _LINUX:
+        _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name[:15]), 0, 0, 0)
 
 
 def not_dumpable() -> None:

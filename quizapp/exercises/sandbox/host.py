@@ -1,4 +1,4 @@
-"""The warm checker host: imports NumPy once, then forks one confined child per check.
+"""The warm checker host: imports NumPy once, then forks one confined child per check, ahead of it.
 
 Where the machine allows it the client starts the host as PID 1 of its own user, PID, mount and
 network namespaces (`unshare`): a check can then see and signal no process outside, and everything
@@ -7,6 +7,10 @@ mounted in the host's private mount namespace on an empty folder the client made
 argument) and unmounted afterwards, so nothing is ever written to disk. Elsewhere the work dir is a
 folder on disk inside that one, watched for size and removed after the check; the client removes
 its folder when it closes, and the folders of clients that were killed when the next one starts.
+
+The child for the next check is forked and confined as soon as the previous check has ended (a
+spare, `_Spare`), and waits for its check on a pipe: a check does not wait for the fork or the
+confinement (about 1.5 ms). Only the check's limits are set when it arrives.
 
 The frames it reads and writes are `protocol.py`'s: a `CheckRequest` in; "started", the child's
 records and the `Outcome` out, on stdout, the one channel a check's results take. A cancel frame
@@ -36,7 +40,7 @@ from quizapp.exercises.sandbox.protocol import CheckRequest, Outcome, StopReason
 OUTPUT_KEPT = 16 << 10
 """The tail of what a check printed that is kept and sent back."""
 WORK_DIR_MB = 64
-"""What a check may write in its work dir, on top of its inputs."""
+"""What a check may write in its work dir."""
 DISK_POLL_S = 0.05
 DRAIN_S = 1.0
 """How long the pipes are read after the child has ended (only a process it left could hold them)."""
@@ -48,23 +52,86 @@ def main() -> None:
     workspace = _Workspace(Path(sys.argv[1]))
     _send(protocol.ready(os.getpid(), [workspace.describe(), _process_label()]))
     reader = wire.FrameReader(sys.stdin.fileno())
-    while True:
+    spare = _Spare(workspace)
+    try:
+        while True:
+            try:
+                frame = reader.read()
+            except EOFError:
+                return
+            assert frame is not None  # read() without a timeout waits for one
+            header, blobs = frame
+            if "check" not in header:
+                continue  # a cancel that arrived after its check ended
+            request = CheckRequest.from_wire(header["check"])
+            if not spare.alive() or any(module not in sys.modules for module in request.preload):
+                spare.discard()
+                for module in request.preload:
+                    importlib.import_module(
+                        module
+                    )  # once per host: pandas costs ~0.5 s, every check after is warm
+                spare = _Spare(workspace)
+            handed = wire.encode({"check": header["check"], "inputs": header["inputs"]}, blobs)
+            outcome = _Check(request, spare, reader, workspace).run(handed)
+            _send(protocol.done(outcome))  # before the work dir goes: the client has all it needs
+            spare.release()
+            if reader.eof:
+                return
+            spare = _Spare(workspace)  # confined while the learner reads the verdict
+    finally:
+        spare.discard()
+
+
+class _Spare:
+    """A child forked and confined before its check arrives (`child.run`), on a fresh work dir:
+    a check waits for neither the fork nor the confinement. Its limits come with the check."""
+
+    def __init__(self, workspace: _Workspace) -> None:
+        self.workspace = workspace
+        self.workdir = workspace.prepare()
+        request_r, self.request_w = os.pipe()
+        self.results_r, results_w = os.pipe()
+        self.output_r, output_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            for fd in (self.request_w, self.results_r, self.output_r):
+                os.close(fd)
+            child.run(self.workdir, request_r, results_w, output_w)
+        for fd in (request_r, results_w, output_w):
+            os.close(fd)
+        self.pid = pid
+        self.released = False
+
+    def alive(self) -> bool:
         try:
-            frame = reader.read()
-        except EOFError:
-            return
-        assert frame is not None  # read() without a timeout waits for one
-        header, blobs = frame
-        if "check" not in header:
-            continue  # a cancel that arrived after its check ended
-        request = CheckRequest.from_wire(header["check"])
-        for module in request.preload:
-            importlib.import_module(module)  # once per host: pandas costs ~0.5 s, every check after is warm
-        with workspace.prepared(header["inputs"], blobs) as workdir:
-            outcome = _Check(request, workdir, reader, workspace).run()
-        _send(protocol.done(outcome))
-        if reader.eof:
-            return
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+
+    def hand_over(self, handed: bytes) -> None:
+        """The check, to the waiting child; a child that died meanwhile is then reported as it ended."""
+        with contextlib.suppress(OSError):
+            wire.write_all(self.request_w, handed)
+        os.close(self.request_w)
+        self.request_w = -1
+
+    def release(self) -> None:
+        """After its check: the work dir goes (the child is reaped by then)."""
+        if not self.released:
+            self.released = True
+            self.workspace.release(self.workdir)
+
+    def discard(self) -> None:
+        """A spare no check will use: told to go (its request pipe closed), reaped, its work dir gone."""
+        if self.request_w >= 0:
+            os.close(self.request_w)
+            self.request_w = -1
+            for fd in (self.results_r, self.output_r):
+                os.close(fd)
+            _kill_group(self.pid)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+        self.release()
 
 
 def _process_label() -> str:
@@ -83,10 +150,10 @@ class _Check:
     """One forked child, watched until it ends: its results forwarded, its output kept, its limits held."""
 
     def __init__(
-        self, request: CheckRequest, workdir: Path, client: wire.FrameReader, workspace: _Workspace
+        self, request: CheckRequest, spare: _Spare, client: wire.FrameReader, workspace: _Workspace
     ) -> None:
         self.request = request
-        self.workdir = workdir
+        self.spare = spare
         self.limits = request.limits
         self.client = client
         self.workspace = workspace
@@ -97,21 +164,15 @@ class _Check:
         self.channel_problem = ""
         self.frames_left = request.result_frames
 
-    def run(self) -> Outcome:
-        results_r, results_w = os.pipe()
-        output_r, output_w = os.pipe()
-        # Said before the fork, not after: the client's deadline for the check starts here. A host
-        # stopped (SIGSTOP) between a fork and a "started" sent after it left the client waiting for
-        # PREPARE_S (120 s) instead of the check's wall clock; the check itself was already running.
+    def run(self, handed: bytes) -> Outcome:
+        """Hand the check to the spare child, and watch it until it ends."""
+        pid, results_r, output_r = self.spare.pid, self.spare.results_r, self.spare.output_r
+        # Said before the hand-over, not after: the client's deadline for the check starts here. A
+        # host stopped (SIGSTOP) between the two left the client waiting for PREPARE_S (120 s)
+        # instead of the check's wall clock; the check itself was already running.
         _send(protocol.STARTED)
         started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            os.close(results_r)
-            os.close(output_r)
-            child.run(self.request, self.workdir, results_w, output_w)
-        os.close(results_w)
-        os.close(output_w)
+        self.spare.hand_over(handed)
         results = wire.FrameReader(results_r, blob_budget=self.request.result_bytes)
         output_open = True
         exited = _exit_watch(pid)
@@ -235,30 +296,25 @@ class _Workspace:
             )
         return f"work dir: on disk, at most {WORK_DIR_MB} MiB written (checked every 50 ms), removed after the check"
 
-    @contextlib.contextmanager
-    def prepared(self, inputs: list, blobs: list[bytes]):
-        inputs_bytes = sum(len(blob) for blob in blobs)
-        self.cap_bytes = inputs_bytes + (WORK_DIR_MB << 20)
+    def prepare(self) -> Path:
+        """A fresh, empty work dir for the next check."""
+        self.cap_bytes = WORK_DIR_MB << 20
         if self.in_memory:
             workdir = self.root
-            if not _mount_tmpfs(str(workdir), (self.cap_bytes >> 20) + 1):
+            if not _mount_tmpfs(str(workdir), WORK_DIR_MB + 1):
                 raise OSError("could not mount the check's work dir")
         else:
             workdir = Path(tempfile.mkdtemp(prefix="check-", dir=self.root))
+        os.chmod(workdir, 0o700)
         self.current = workdir
-        try:
-            for (case, name), blob in zip(inputs, blobs):
-                target = workdir / protocol.input_file(case, Path(name).name)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(blob)
-            os.chmod(workdir, 0o700)
-            yield workdir
-        finally:
-            self.current = None
-            if self.in_memory:
-                _libc.umount2(str(workdir).encode(), _MNT_DETACH)
-            else:
-                shutil.rmtree(workdir, ignore_errors=True)
+        return workdir
+
+    def release(self, workdir: Path) -> None:
+        self.current = None
+        if self.in_memory:
+            _libc.umount2(str(workdir).encode(), _MNT_DETACH)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     def over_cap(self) -> bool:
         """In memory the tmpfs holds the cap itself; on disk, add up what the check has written."""

@@ -3,12 +3,13 @@
 One channel carries a check's results: the host's stdout, as frames (`wire.py`). On it the host says
 
 - `{"ready": true, "pid": …, "isolation": [...]}` once, when it has started;
-- `{"event": "started"}` when the forked child runs the learner's code;
+- `{"event": "started"}` when it hands the check to a child (forked and confined beforehand);
 - `{"record": …}` for every frame the child sends (a `ChildRecord`), with its blobs;
 - `{"done": …}` at the end: the `Outcome` (how the child ended, what it printed).
 
 The client sends `{"check": CheckRequest, "inputs": [[case, name], ...]}` with each input's `.npy`
-bytes as blobs, and `{"cancel": true}` to stop it. Everything the child sends (records, output)
+bytes as blobs, and `{"cancel": true}` to stop it; the host passes the check on to the child, inputs
+included, through a pipe. Everything the child sends (records, output)
 is untrusted: `ChildReport.from_records` keeps only what has the expected types.
 """
 
@@ -26,8 +27,6 @@ SETUP_FAILED_EXIT = 70
 """The child's exit code when quizapp failed before the learner's code ran."""
 HARNESS_FAILED_EXIT = 71
 """…and after it ran, when the learner's code may have caused it."""
-INPUTS_FOLDER = "in"
-"""In the check's work dir: `in/<case index>/<input name>.npy`."""
 
 
 def npy_bytes(array: Any) -> bytes:
@@ -39,11 +38,6 @@ def npy_bytes(array: Any) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
-
-
-def input_file(case: int, name: str) -> str:
-    """Where one input lies, relative to the work dir."""
-    return f"{INPUTS_FOLDER}/{int(case)}/{name}.npy"
 
 
 class StopReason(Enum):
@@ -71,7 +65,7 @@ class Limits:
 class CaseRequest:
     name: str
     inputs: list[str]
-    """The names of its input arrays, in the work dir (`input_file`)."""
+    """The names of its input arrays (the host hands their `.npy` bytes to the child with the check)."""
     calls: list[dict]
     """The functions to call: {"fn", "args" (with {"$array": name} / {"$frame": …}), "outputs"}."""
     expect: dict[str, dict]
