@@ -16,7 +16,8 @@ from quizapp.exercises.references import build_case  # noqa: E402
 def cases(builtin_exercises, exercise_id):
     exercise = builtin_exercises.get(exercise_id)
     return [
-        (params, build_case(exercise.spec.check, params, exercise.id, "cpu")) for params in exercise.case_params()
+        (params, build_case(exercise.spec.check, params, exercise.id, "cpu"))
+        for params in exercise.case_params()
     ]
 
 
