@@ -54,7 +54,7 @@ def format_interval(interval: timedelta) -> str:
 class StudyScreen(QuizScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "Show answer", id="reveal"),
-        Binding("enter", "accept", "Show answer / suggested grade", id="accept", show=False),
+        Binding("enter", "accept", "Reveal, then suggested grade", id="accept", show=False),
         # A number key grades once the answer is shown, and picks an option on a choice card before:
         # `check_action` enables the one that applies, and Textual runs the first binding enabled.
         *(
