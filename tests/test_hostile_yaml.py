@@ -3,12 +3,15 @@ problems, never an exception and never a hang (issue 16)."""
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
 import pytest
 
 from quizapp import locations
+from quizapp.application.collection import Collection
+from quizapp.core import loader
 from quizapp.core.loader import load_deck_file
 from quizapp.core.yaml_source import MAX_ALIAS_COPIES, MAX_DEPTH, YamlDocument
 from quizapp.exercises.catalog import load_exercise_file
@@ -75,6 +78,49 @@ def test_a_few_honest_aliases_still_work(tmp_path: Path):
     path.write_text(text)
     load = load_deck_file(path)
     assert load.problems == [] and len(load.cards) == 2
+
+
+def test_a_deck_file_over_the_size_limit_is_skipped_from_its_size_alone(tmp_path: Path, monkeypatch):
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    huge = folder / "huge.yaml"
+    with huge.open("wb") as file:  # sparse: 210 MB on paper, nothing on disk
+        file.truncate(210 * 1024 * 1024)
+    (folder / "small.yaml").write_text(DECK_HEAD + "cards:\n  - {id: aa, kind: basic, front: q, back: a}\n")
+    read = []
+    monkeypatch.setattr(YamlDocument, "__init__", lambda self, path, text: read.append(path))
+    load = load_deck_file(huge)
+    assert [str(p) for p in load.problems] == [
+        f"{huge}:1:1: 210 MB, more than the 64 MB a deck file may be; split it into several files"
+    ]
+    assert read == []  # refused before any parsing (and the read was capped: see read_capped)
+    monkeypatch.undo()
+    with Collection.open(tmp_path / "home", [folder], builtin=False) as collection:
+        assert collection.last_sync.skipped_files == [str(huge)]
+        assert [row[0] for row in collection.db.execute("select id from decks")] == ["hostile"]
+
+
+def test_a_file_just_over_the_limit_is_not_called_as_big_as_the_limit(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(loader, "MAX_DECK_BYTES", 1024 * 1024)
+    path = tmp_path / "over.yaml"
+    path.write_text(DECK_HEAD + "cards: []\n" + "#" * (1024 * 1024))
+    (problem,) = load_deck_file(path).problems
+    assert problem.message.startswith("1.1 MB, more than the 1 MB a deck file may be")
+
+
+def test_a_deck_file_with_too_many_cards_is_skipped_at_its_cards(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(loader, "MAX_CARDS_PER_FILE", 10)
+    cards = "".join(f"  - {{id: c{i}, kind: basic, front: q, back: a}}\n" for i in range(11))
+    problems = problems_of(tmp_path, DECK_HEAD + "cards:\n" + cards)
+    assert problems == ["6:3: 11 cards, more than the 10 a deck file may hold; split it into several files"]
+
+
+def test_a_fifo_named_like_a_deck_is_refused_not_waited_on(tmp_path: Path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert [p.message for p in load_deck_file(fifo).problems] == [
+        "not a regular file, so not read as a deck file"
+    ]
 
 
 def _mutants(text: str, rng: random.Random, count: int) -> list[str]:

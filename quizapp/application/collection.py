@@ -15,6 +15,7 @@ from quizapp import locations
 from quizapp.config import Settings, load_settings, write_default_config
 from quizapp.core import backup
 from quizapp.core.db import open_db
+from quizapp.core.loader import find_deck_files, reporting_reads
 from quizapp.core.storage import StorageProblem, check_before_opening, describe, remember_closed
 from quizapp.core.sync import SyncReport, sync_content
 
@@ -32,6 +33,8 @@ class Collection:
     content_dirs: list[Path]
     last_sync: SyncReport
     """What reading the deck files found at open or at the last `reload` (skipped files and why)."""
+    synced: bool = True
+    """False when opened with `sync=False`, until a report of `read_decks` is given to `reloaded`."""
     _backing_up: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
@@ -41,11 +44,14 @@ class Collection:
         extra_content: list[Path] | None = None,
         *,
         builtin: bool = True,
+        sync: bool = True,
         on_long_wait: Callable[[], None] | None = None,
     ) -> Collection:
         """Open the collection in `home`, creating it on first use, and sync the deck files.
 
         Args:
+            sync: False leaves the deck files to the caller (`read_decks` in a worker, then
+                `reloaded`): the cards are as the last sync stored them meanwhile.
             on_long_wait: called when a write has waited a second for another program's lock on
                 the database (the CLI says so); the write goes on waiting up to the busy timeout.
         """
@@ -59,8 +65,9 @@ class Collection:
             db = open_db(db_path, on_long_wait)
         except sqlite3.DatabaseError as error:  # not a database, or one SQLite cannot read
             raise StorageProblem(describe(error, db_path)) from None
-        report = sync_content(db, [folder for folder in content_dirs if folder.exists()])
-        collection = cls(home, settings, db, content_dirs, report)
+        if sync:
+            report = sync_content(db, [folder for folder in content_dirs if folder.exists()])
+        collection = cls(home, settings, db, content_dirs, report if sync else SyncReport(), synced=sync)
         collection._back_up_if_due()
         return collection
 
@@ -72,9 +79,46 @@ class Collection:
 
     def reload(self) -> SyncReport:
         """Read the deck files again (only the changed ones are parsed); exercises are read anew on next use."""
-        self.last_sync = sync_content(self.db, self.present_content_dirs)
+        return self.reloaded(sync_content(self.db, self.present_content_dirs))
+
+    def read_decks(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        on_long_wait: Callable[[], None] | None = None,
+    ) -> SyncReport:
+        """`reload`'s reading and storing, on a database connection of its own, so that it can run
+        in a worker thread; give the report to `reloaded` on the collection's own thread.
+
+        Args:
+            progress: called with (files read, files to read) as each changed file has been read;
+                an exception it raises stops the reload before anything is stored.
+            on_long_wait: called when storing has waited a second for another program's lock.
+        """
+        folders = self.present_content_dirs
+        db = open_db(locations.db_path(self.home), on_long_wait)
+        try:
+            if progress is None:
+                return sync_content(db, folders)
+            total = len(files_to_read(db, folders))
+            read = 0
+
+            def one_more(_path: Path) -> None:
+                nonlocal read
+                read += 1
+                progress(min(read, total), total)
+
+            progress(0, total)
+            with reporting_reads(one_more):
+                return sync_content(db, folders)
+        finally:
+            db.close()
+
+    def reloaded(self, report: SyncReport) -> SyncReport:
+        """Take `report` as the latest reading of the deck files; exercises are read anew on next use."""
+        self.last_sync = report
+        self.synced = True
         self.__dict__.pop("catalog", None)
-        return self.last_sync
+        return report
 
     @property
     def present_content_dirs(self) -> list[Path]:
@@ -137,6 +181,25 @@ class Collection:
             self._backing_up.join()
         self.db.close()
         remember_closed(locations.db_path(self.home), self.home)
+
+
+def files_to_read(db: QuizDatabase, folders: list[Path]) -> list[Path]:
+    """The deck files `sync_content` will parse: new, or changed since it last stored them (by
+    modification time and size, as it compares them)."""
+    stored = {
+        path: (mtime_ns, size)
+        for path, mtime_ns, size in db.execute("select path, mtime_ns, size from content_files")
+    }
+    changed = []
+    for path in find_deck_files(folders):
+        try:
+            stat = path.stat()
+        except OSError:
+            changed.append(path)  # the sync then says why it cannot be read
+            continue
+        if stored.get(str(path)) != (stat.st_mtime_ns, stat.st_size):
+            changed.append(path)
+    return changed
 
 
 def content_folders(home: Path, settings: Settings, extra: list[Path], *, builtin: bool = True) -> list[Path]:

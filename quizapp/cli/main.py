@@ -66,7 +66,8 @@ def cli(ctx: click.Context, home: Path | None, content: tuple[Path, ...]) -> Non
     ctx.obj["home"] = home
     ctx.obj["content"] = list(content)
     if ctx.invoked_subcommand is None:
-        _run_app(_open_collection(ctx), start="home")
+        # The home screen reads the deck files in the background, showing its progress.
+        _run_app(_open_collection(ctx, sync=False), start="home")
 
 
 def _content_dirs(ctx: click.Context, extra: tuple[Path, ...] = ()) -> list[Path]:
@@ -97,7 +98,9 @@ def _settings(home: Path) -> Settings:
         raise UsageProblem(str(error)) from None
 
 
-def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()) -> Collection:
+def _open_collection(
+    ctx: click.Context, extra_content: tuple[Path, ...] = (), *, sync: bool = True
+) -> Collection:
     from quizapp import locations
     from quizapp.application.collection import Collection
     from quizapp.config import ConfigError
@@ -106,7 +109,10 @@ def _open_collection(ctx: click.Context, extra_content: tuple[Path, ...] = ()) -
 
     try:
         return Collection.open(
-            locations.home_dir(ctx.obj["home"]), _content_dirs(ctx, extra_content), on_long_wait=_say_waiting
+            locations.home_dir(ctx.obj["home"]),
+            _content_dirs(ctx, extra_content),
+            sync=sync,
+            on_long_wait=_say_waiting,
         )
     except (ConfigError, NewerDatabaseError) as error:
         raise UsageProblem(str(error)) from None

@@ -7,7 +7,9 @@ registry is imported only once a file has to be parsed, so an unchanged collecti
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
     from quizapp.core.yaml_source import YamlDocument
 
 DECK_SUFFIXES = (".yaml", ".yml")
+MAX_DECK_BYTES = 64 * 1024 * 1024
+"""A bigger deck file is skipped, from its size alone: parsed and validated, YAML takes many times
+its size in memory (a 50 MB deck of 110k cards: 670 MB, and 15 s to load)."""
+MAX_CARDS_PER_FILE = 200_000
+"""A deck file with more cards is skipped before its cards are validated (~0.15 ms each)."""
 
 
 @dataclass
@@ -90,20 +97,40 @@ def find_deck_files(folders: Iterable[Path]) -> list[Path]:
     return files
 
 
+_reads = threading.local()
+
+
+@contextmanager
+def reporting_reads(report: Callable[[Path], None]) -> Iterator[None]:
+    """Within the block, call `report(path)` each time this thread has read a deck file.
+
+    For a progress count while `sync_content` reads the changed files (it takes no callback of
+    its own); an exception raised by `report` stops the reading, before anything is stored.
+    """
+    _reads.report = report
+    try:
+        yield
+    finally:
+        _reads.report = None
+
+
 def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
     """Read one deck file; `check_formulas` (for `quizapp validate`) also renders every formula."""
+    result = _load_deck_file(path, check_formulas)
+    report = getattr(_reads, "report", None)
+    if report is not None:
+        report(path)
+    return result
+
+
+def _load_deck_file(path: Path, check_formulas: bool) -> DeckLoad:
+    from quizapp.core.yaml_source import YamlDocument, read_capped
+
     result = DeckLoad(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        result.problems.append(
-            Problem(str(path), 1, 1, f"not UTF-8 text: {error.reason} at byte {error.start}")
-        )
+    text = read_capped(path, MAX_DECK_BYTES, "a deck file")
+    if isinstance(text, Problem):
+        result.problems.append(text)
         return result
-    except OSError as error:
-        result.problems.append(Problem(str(path), 1, 1, f"cannot read: {error.strerror}"))
-        return result
-    from quizapp.core.yaml_source import YamlDocument
 
     document = YamlDocument(path, text)
     result.problems.extend(document.problems)
@@ -116,6 +143,16 @@ def load_deck_file(path: Path, *, check_formulas: bool = False) -> DeckLoad:
     if not isinstance(document.data, dict):
         result.problems.append(
             Problem(str(path), 1, 1, "a deck file is a mapping with keys quizapp, deck and cards")
+        )
+        return result
+    cards = document.data.get("cards")
+    if isinstance(cards, list) and len(cards) > MAX_CARDS_PER_FILE:
+        result.problems.append(
+            document.problem(
+                ("cards",),
+                f"{len(cards):,} cards, more than the {MAX_CARDS_PER_FILE:,} a deck file may hold; "
+                "split it into several files",
+            )
         )
         return result
     from pydantic import ValidationError

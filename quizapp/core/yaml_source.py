@@ -6,9 +6,12 @@ nodes to turn a pydantic error path like `cards.3.front` back into `file:line:co
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from stat import S_ISREG
 
 import yaml
 
@@ -21,8 +24,47 @@ to exhaust the recursion of whatever reads it next."""
 MAX_ALIAS_COPIES = 100_000
 """How many values aliases may repeat in all: an alias of an alias of … (a "billion laughs") is
 refused at its anchor instead of being expanded into millions of values."""
+MB = 1024 * 1024
 # After YAML's escapes, "\\tanh" holds a TAB and "\\frac" a form feed; "\\nabla" a newline + "abla".
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|\n(?:abla|eq|ot\b|ewline|u\b|e\b)")
+
+
+def read_capped(path: Path, max_bytes: int, what: str) -> str | Problem:
+    """The text of a content file, or the problem that stops it from being read.
+
+    A file over `max_bytes` is refused from its size alone, before anything is read (and one
+    that grows meanwhile is not read past the cap): parsed and validated, YAML takes many times its
+    size in memory. Only a regular file is read: a FIFO would block, a device never end.
+
+    Args:
+        what: the kind of file, for the message: "a deck file", "an exercise file".
+    """
+    try:
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            stat = os.fstat(file.fileno())
+            if not S_ISREG(stat.st_mode):
+                return Problem(str(path), 1, 1, f"not a regular file, so not read as {what}")
+            size = stat.st_size
+            data = file.read(max_bytes + 1) if size <= max_bytes else b""
+    except OSError as error:
+        return Problem(str(path), 1, 1, f"cannot read: {error.strerror}")
+    size = max(size, len(data))
+    if size > max_bytes:
+        return Problem(
+            str(path),
+            1,
+            1,
+            f"{_megabytes(size)}, more than the {_megabytes(max_bytes)} {what} may be; split it into "
+            "several files",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return Problem(str(path), 1, 1, f"not UTF-8 text: {error.reason} at byte {error.start}")
+
+
+def _megabytes(size: int) -> str:
+    return f"{math.ceil(size * 10 / MB) / 10:g} MB"  # rounded up: a file just over is never "64 MB"
 
 
 class YamlDocument:

@@ -14,6 +14,7 @@ from quizapp.application.overview import overview
 from quizapp.core.study import StudyFilter
 from quizapp.core.untrusted import safe_text
 from quizapp.tui.keybar import KeyBar
+from quizapp.tui.reloading import DecksLoading, DecksReloaded, reload_decks, reloading
 from quizapp.tui.screens.base import QuizScreen
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class HomeScreen(QuizScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static("quizapp — decks", id="home-title")
         yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+        yield Static(id="loading", markup=False)
         yield Static(id="totals")
         yield Static(id="problems")
         yield Static("Exercises", id="exercises-title")
@@ -52,6 +54,9 @@ class HomeScreen(QuizScreen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.query_one("#loading", Static).display = False
+        if not self.app.collection.synced:  # opened without reading the deck files: read them now
+            reload_decks(self.app)
         table = self.query_one("#decks", DataTable)
         table.add_column("Deck", key="deck")
         for label in ("New", "Learning", "Due", "Cards"):
@@ -61,7 +66,8 @@ class HomeScreen(QuizScreen[None]):
         exercises = self.query_one("#exercises", DataTable)
         exercises.add_column("Exercise", key="title")
         exercises.add_column("Status", key="status")
-        self._load_exercises()
+        if not reloading(self.app):  # else once the decks are read: both at once only slow each other
+            self._load_exercises()
 
     def on_screen_resume(self) -> None:
         self.refresh_decks()
@@ -123,12 +129,16 @@ class HomeScreen(QuizScreen[None]):
             table.add_row(safe_text(deck.title), deck.new, deck.learning, deck.due, deck.total, key=deck.id)
         if today.decks:
             table.move_cursor(row=min(cursor, len(today.decks) - 1))
-        self.query_one("#totals", Static).update(
-            f"{len(today.decks)} decks · {today.to_review} to review · {today.new_today} new today"
-            " · Enter studies the highlighted deck"
-            if today.decks
-            else "No decks yet: add YAML decks with --content DIR (see README)."
-        )
+        if today.decks:
+            totals = (
+                f"{len(today.decks)} decks · {today.to_review} to review · {today.new_today} new today"
+                " · Enter studies the highlighted deck"
+            )
+        elif reloading(self.app):
+            totals = ""  # the decks are being read: the loading line says so
+        else:
+            totals = "No decks yet: add YAML decks with --content DIR (see README)."
+        self.query_one("#totals", Static).update(totals)
         self._show_problems()
 
     def _show_problems(self) -> None:
@@ -164,9 +174,20 @@ class HomeScreen(QuizScreen[None]):
         self.app.open_study(StudyFilter())
 
     def action_reload(self) -> None:
-        report = self.app.collection.reload()
+        """Read the deck files again in the background; the count shows under the decks."""
+        if not reload_decks(self.app):
+            self.notify("The deck files are being read already.", markup=False)
+
+    @on(DecksLoading)
+    def _show_loading(self, event: DecksLoading) -> None:
+        loading = self.query_one("#loading", Static)
+        loading.update(event.line)
+        loading.display = True
+
+    @on(DecksReloaded)
+    def _decks_reloaded(self, _event: DecksReloaded) -> None:
+        self.query_one("#loading", Static).display = False
         self.refresh_decks()
-        self.notify(f"Reloaded {report.files} deck files ({report.parsed} changed).")
         self.catalog = None
         self._load_exercises()
 
