@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from quizapp.cli.main import UsageProblem, _content_option, _home, _open_collection, _settings
+from quizapp.cli.main import (
+    UsageProblem,
+    _content_option,
+    _home,
+    _open_collection,
+    _say_skipped_files,
+    _settings,
+)
 
 
 @click.group(invoke_without_command=True)
@@ -96,6 +103,7 @@ def decks(ctx: click.Context, content: tuple[Path, ...]) -> None:
     with _open_collection(ctx, content) as collection:
         for deck_id, title, cards in deck_counts(collection.db):
             click.echo(visible(f"{deck_id:<28} {cards:>5} cards  {title}"))
+        _say_skipped_files(collection)  # a deck missing from the list: this says why
 
 
 @click.command()
