@@ -4,6 +4,7 @@ can stop waiting; the command line says it is waiting and gives up with a precis
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sqlite3
 import sys
 import threading
@@ -17,6 +18,8 @@ from quizapp.application.collection import Collection
 from quizapp.cli.main import main as quizapp_main
 from quizapp.core import db as db_module
 from quizapp.tui.waiting import LockWait
+
+cli_main = importlib.import_module("quizapp.cli.main")  # the package re-exports a function by that name
 
 WAITING = "Waiting for the database: another program is writing to it… Esc to stop waiting"
 
@@ -149,9 +152,16 @@ def test_the_cli_goes_on_once_the_lock_is_released(tmp_path, decks, monkeypatch,
     home = tmp_path / "home"
     Collection.open(home, [decks], builtin=False).close()
     other = hold_write_lock(home)
-    # Let go after the "waiting" message (0.3 s) and well before the 1.5 s timeout.
-    release = threading.Timer(0.6, other.rollback)
-    release.start()
+    # Let go shortly after quizapp says it waits (0.3 s into its wait), well before the 1.5 s
+    # timeout: timed from the message, not from the start, which a slow machine may take longer on.
+    release = threading.Timer(0.1, other.rollback)
+    say_waiting = cli_main._say_waiting
+
+    def say_waiting_then_let_go() -> None:
+        say_waiting()
+        release.start()
+
+    monkeypatch.setattr(cli_main, "_say_waiting", say_waiting_then_let_go)
     try:
         code, _out, err = run_main(
             monkeypatch,
@@ -165,7 +175,8 @@ def test_the_cli_goes_on_once_the_lock_is_released(tmp_path, decks, monkeypatch,
             "--suspend",
         )
     finally:
-        release.join()
+        if release.is_alive():
+            release.join()
         other.close()
     assert code == 0, err
     assert "waiting for the database (another program is writing)…" in err
