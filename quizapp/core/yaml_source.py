@@ -25,6 +25,13 @@ MAX_ALIAS_COPIES = 100_000
 """How many values aliases may repeat in all: an alias of an alias of … (a "billion laughs") is
 refused at its anchor instead of being expanded into millions of values."""
 MB = 1024 * 1024
+_OPENS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_CLOSES = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 # After YAML's escapes, "\\tanh" holds a TAB and "\\frac" a form feed; "\\nabla" a newline + "abla".
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|\n(?:abla|eq|ot\b|ewline|u\b|e\b)")
 
@@ -86,6 +93,9 @@ class YamlDocument:
                 # report the hole again. Lint problems (duplicate keys …) keep the data.
                 self.data = data if len(self.problems) == before else None
         except yaml.MarkedYAMLError as error:
+            if "maximum nesting depth" in str(error.problem):  # libyaml's own cap (1,000 from 0.2.6)
+                self.problems.append(self._too_deep(text, error.problem_mark))
+                return
             mark = error.problem_mark or error.context_mark
             message = " ".join(str(part) for part in (error.context, error.problem) if part)
             self.problems.append(self._problem_at(mark, f"YAML syntax: {message}"))
@@ -97,6 +107,22 @@ class YamlDocument:
             self.problems.append(Problem(str(path), 1, 1, f"YAML: nested deeper than {MAX_DEPTH} levels"))
         finally:
             loader.dispose()
+
+    def _too_deep(self, text: str, fallback: yaml.Mark | None) -> Problem:
+        """Our own "nested deeper" problem, at the first collection past `MAX_DEPTH`, for a file
+        libyaml refused to compose at its own, deeper, limit. PyYAML's scanner does not recurse."""
+        depth = 0
+        try:
+            for token in yaml.scan(text, Loader=yaml.SafeLoader):
+                if isinstance(token, _OPENS):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        return self._problem_at(token.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+                elif isinstance(token, _CLOSES):
+                    depth -= 1
+        except yaml.YAMLError:
+            pass
+        return self._problem_at(fallback, f"nested deeper than {MAX_DEPTH} levels")
 
     def _safe_shape(self, root: yaml.Node) -> bool:
         """Depth and alias copies within their limits, checked without recursion: a problem at the
