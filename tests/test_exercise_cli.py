@@ -237,3 +237,45 @@ def test_a_case_too_large_to_allocate_is_a_content_problem_not_an_allocation():
         m.startswith("10: exercise.cases.1.shape.2: Input should be less than or equal to 4096")
         for m in messages
     ), messages
+
+
+def test_check_refuses_a_pipe_a_device_and_an_oversized_file_without_waiting(tmp_path: Path):
+    """A FIFO blocked the read for ever (and /dev/zero was read without end), and a file too long
+    for the sandbox's message came back as 'a quizapp bug: broken pipe'."""
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.py"
+    huge.write_text("#" * 300_000)
+
+    def unblock() -> None:  # were the FIFO waited on, a writer that closes at once ends the wait
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass  # nobody is waiting on it: as it should be
+
+    watchdog = threading.Timer(20, unblock)
+    watchdog.start()
+    expected = {
+        str(fifo): "not a regular file",
+        "/dev/null": "not a regular file",
+        str(huge): "a solution file is at most 128 KiB",
+    }
+    try:
+        for path, says in expected.items():
+            result = run(tmp_path / "home", "exercise", "maxpool2d", "--check", path)
+            assert result.returncode == 2, (path, result.stdout, result.stderr)
+            assert says in result.stderr, (path, result.stderr)
+            assert "Traceback" not in result.stderr and "quizapp bug" not in result.stdout + result.stderr
+    finally:
+        watchdog.cancel()
+
+
+def test_code_too_long_for_the_sandbox_is_refused_before_it_runs(builtin_exercises, checker):
+    """Code typed or pasted in the exercise screen has no file size: the checker caps it, in
+    characters that travel escaped (a euro sign takes 6 bytes in the check's JSON)."""
+    maxpool = builtin_exercises.exercises["maxpool2d"]
+    verdict = checker.check(maxpool, "# " + "€" * 40_000 + "\n", "mine.py")
+    assert not verdict.passed and verdict.nothing_ran
+    assert "too long to check" in (verdict.error or "") and "quizapp bug" not in (verdict.error or "")
+    just_fits = MODEL.read_text() + "#" * 100_000 + "\n"
+    assert checker.check(maxpool, just_fits, "mine.py").passed

@@ -59,9 +59,11 @@ def test_hints_come_one_at_a_time_and_are_remembered(tmp_path: Path):
     assert "Hint 1 of 3" in first.stdout and "Hint 2" not in first.stdout
     second = run(tmp_path, "exercise", "maxpool2d", "--hint").stdout
     assert "Hint 1 of 3" in second and "Hint 2 of 3" in second and "Hint 3" not in second
-    run(tmp_path, "exercise", "maxpool2d", "--hint")
     last = run(tmp_path, "exercise", "maxpool2d", "--hint")
-    assert "Hint 3 of 3" in last.stdout and "the last hint" in last.stderr
+    assert "Hint 3 of 3" in last.stdout and "that was the last hint" in last.stderr
+    again = run(tmp_path, "exercise", "MaxPool2d", "--hint")  # after the last: all shown, none added
+    assert again.returncode == 0 and "Hint 3 of 3" in again.stdout and "Hint 4" not in again.stdout
+    assert "no more hints: all 3 are shown above" in again.stderr
     other = run(tmp_path, "exercise", "avgpool2d", "--hint").stdout  # each exercise counts its own
     assert "Hint 1 of" in other and "Hint 2" not in other
 
@@ -150,3 +152,34 @@ def test_gradient_descent_cases_pin_the_update_rule(builtin_exercises, checker):
     failing = {case.name for case in verdict.cases if not case.passed}
     assert {"one-step-of-the-rule", "three-steps-with-lr-0.05", "num-iters-is-honoured"} <= failing
     assert {"notes-example", "other-root"}.isdisjoint(failing)  # it does find the roots
+
+
+def test_a_dumped_non_contiguous_case_gives_the_learners_code_the_same_layout_as_the_check(tmp_path: Path):
+    """The check hands `non-contiguous-x` over in Fortran order; a dump that made it C-ordered
+    would not reproduce a failure that depends on the layout."""
+    mine = tmp_path / "mine.py"
+    mine.write_text(
+        (MODELS / "morphology.py").read_text()
+        + "\n\n_dilate = dilate\n\n\ndef dilate(x, k):\n"
+        + "    if x.ndim == 4 and not x.flags.c_contiguous:\n"
+        + "        raise RuntimeError('a layout this code cannot take')\n"
+        + "    return _dilate(x, k)\n"
+    )
+    folder = tmp_path / "case"
+    result = run(
+        tmp_path / "home",
+        "exercise",
+        "morphology",
+        "--check",
+        str(mine),
+        "--dump-case",
+        "non-contiguous-x",
+        str(folder),
+    )
+    assert result.returncode == 1
+    assert "✗ non-contiguous-x" in result.stdout and "a layout this code cannot take" in result.stdout
+    assert np.load(folder / "inputs" / "x.npy", allow_pickle=False).flags.f_contiguous
+    ran = subprocess.run(
+        [sys.executable, str(folder / "run_case.py")], capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode != 0 and "a layout this code cannot take" in ran.stderr

@@ -5,9 +5,10 @@ import io
 
 import pytest
 from rich.console import Console
-from test_tui_exercise import SOLUTIONS, check_in_screen, exercise_app
+from test_tui_exercise import SOLUTIONS, check_in_screen, exercise_app, wait_for_check
 
 from quizapp.exercises.hints import hints_shown
+from quizapp.exercises.starter import starter_file
 
 
 def screen_text(app, widget) -> str:
@@ -132,3 +133,26 @@ async def test_hints_revealed_on_the_command_line_are_shown_and_counted_together
         assert "Hint 2:" in hints and "Hint 3" not in hints
         await pilot.press("ctrl+t")
         assert hints_shown(builtin_collection.home, "maxpool2d") == 3
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_line_being_edited_stays_in_view_when_the_results_open_under_the_editor(
+    builtin_collection, checker, size
+):
+    """The results panel takes half the editor's height: the learner's line at the end of the file
+    used to end up under it, with lines from the docstring on screen instead."""
+    app = exercise_app(builtin_collection, checker)
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        editor = screen.query_one("#exercise-editor")
+        code = starter_file(screen.exercise) + "\n\ndef last_line_typed():\n    return 'still in view'\n"
+        editor.load_text(code)
+        editor.move_cursor(editor.document.end)
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await wait_for_check(pilot, screen)
+        await pilot.pause()
+        assert screen.query_one("#exercise-results-pane").display
+        row = editor.cursor_location[0]
+        assert editor.scroll_y <= row < editor.scroll_y + editor.scrollable_content_region.height
+        assert "still in view" in screen_text(app, editor)

@@ -126,7 +126,12 @@ def show_hint(collection: Collection, loaded: LoadedExercise) -> int:
             click.style(text, bold=True) if number == shown and revealed else click.style(text, dim=True)
         )
     left = len(hints) - shown
-    click.echo(f"({left} more: run --hint again)" if left else "(that was the last hint)", err=True)
+    if left:
+        click.echo(f"({left} more: run --hint again)", err=True)
+    elif revealed:
+        click.echo("(that was the last hint)", err=True)
+    else:
+        click.echo(f"(no more hints: all {len(hints)} are shown above)", err=True)
     return 0
 
 
@@ -145,14 +150,45 @@ def model_solution(collection: Collection, loaded: LoadedExercise) -> str:
 
 
 def _read_code(path: Path) -> str:
+    """The text of a regular file of at most MAX_CODE_BYTES (the checker's cap, which also holds
+    for code typed in the exercise screen); a FIFO, a device or a folder is refused, not waited on
+    or read without end."""
+    import os
+    import stat
+
+    from quizapp.exercises.static_check import MAX_CODE_BYTES
+
     try:
-        return path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise ExerciseUsageError(f"{path}: no such file") from None
-    except UnicodeDecodeError as error:
-        raise ExerciseUsageError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
         raise ExerciseUsageError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ExerciseUsageError(f"{path}: a folder, not a Python file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ExerciseUsageError(f"{path}: not a regular file (a pipe, a socket or a device)")
+        if info.st_size > MAX_CODE_BYTES:
+            raise ExerciseUsageError(
+                f"{path}: {info.st_size / 1024:,.0f} KiB; a solution file is at most "
+                f"{MAX_CODE_BYTES // 1024} KiB (is it the right file?)"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            raw = stream.read(MAX_CODE_BYTES + 1)
+    except OSError as error:
+        raise ExerciseUsageError(f"{path}: cannot read ({error.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_CODE_BYTES:  # it grew while being read
+        raise ExerciseUsageError(
+            f"{path}: over {MAX_CODE_BYTES // 1024} KiB; a solution file is not that long"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ExerciseUsageError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
 def usable_device(device: str) -> str:
@@ -215,10 +251,10 @@ def check_file(
 
     script = None
     code = _read_code(path)
+    if dump is not None:
+        _known_case(loaded, dump[0])  # a typo is said before the check (and torch's import), not after
     checker, device = _checker_for(device, collection.home)
     try:
-        if dump is not None:
-            _known_case(loaded, dump[0])  # a typo is said before the check, not after it
         verdict = check_exercise(checker, loaded, code, str(path), device)
         if dump is not None and not verdict.exercise_broken:
             script = _dump(checker, loaded, device, dump, path)

@@ -7,6 +7,7 @@ refuses forbidden modules at import time.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass
 
 from quizapp.exercises.spec import Forbidden
@@ -18,7 +19,23 @@ class CodeProblem:
     message: str
 
 
+MAX_CODE_BYTES = 128 * 1024
+"""The longest code checked, in UTF-8 bytes: a solution is a few KiB; 128 KiB is a data file, a log or
+a paste gone wrong. The code crosses to the sandbox in a JSON header capped at 256 KiB."""
+MAX_CODE_SENT = 192 * 1024
+"""The same, as the JSON string that carries it (non-ASCII text takes up to 12 bytes a character)."""
+
+
 def find_problems(code: str, filename: str, forbidden: list[Forbidden]) -> list[CodeProblem]:
+    size = len(code.encode("utf-8", "surrogatepass"))
+    if size > MAX_CODE_BYTES or len(json.dumps(code)) > MAX_CODE_SENT:
+        return [
+            CodeProblem(
+                1,
+                f"this file is too long to check ({size / 1024:,.0f} KiB of text; a solution is at most "
+                f"{MAX_CODE_BYTES // 1024} KiB, less with many non-ASCII characters)",
+            )
+        ]
     try:
         tree = ast.parse(code, filename)
     except SyntaxError as error:

@@ -60,6 +60,11 @@ class CodeEditor(TextArea):
             indent += INDENT
         self.replace("\n" + indent, *self.selection)
 
+    def on_resize(self) -> None:
+        """The editor shrinks when the results panel opens under it: the line being edited stays
+        in view rather than under the panel."""
+        self.scroll_cursor_visible()
+
 
 class ExerciseScreen(QuizScreen[None]):
     """Everything shown from the exercise file or the learner's run goes through `safe_text`:
