@@ -16,7 +16,13 @@ from quizapp.config import Settings, load_settings, write_default_config
 from quizapp.core import backup
 from quizapp.core.db import open_db
 from quizapp.core.loader import find_deck_files, reporting_reads
-from quizapp.core.storage import StorageProblem, check_before_opening, describe, remember_closed
+from quizapp.core.storage import (
+    StorageProblem,
+    check_before_opening,
+    describe,
+    remember_closed,
+    remember_history,
+)
 from quizapp.core.sync import SyncReport, sync_content
 
 if TYPE_CHECKING:
@@ -68,7 +74,9 @@ class Collection:
         if sync:
             report = sync_content(db, [folder for folder in content_dirs if folder.exists()])
         collection = cls(home, settings, db, content_dirs, report if sync else SyncReport(), synced=sync)
-        collection._back_up_if_due()
+        if collection.has_reviews():
+            remember_history(db_path, home)
+            collection._back_up_if_due()
         return collection
 
     def __enter__(self) -> Collection:
@@ -151,11 +159,7 @@ class Collection:
         """Start the periodic backup in a thread: at 1M reviews it takes 0.4 s, off the start-up path."""
         interval = self.settings.backup_interval_minutes
         db_path = locations.db_path(self.home)
-        if (
-            not interval
-            or not backup.backup_due(self.home, timedelta(minutes=interval))
-            or not backup.has_reviews(db_path)
-        ):
+        if not interval or not backup.backup_due(self.home, timedelta(minutes=interval)):
             return
         retention = backup.Retention(
             self.settings.backups_daily, self.settings.backups_weekly, self.settings.backups_monthly
@@ -176,11 +180,29 @@ class Collection:
         db_path = locations.db_path(self.home)
         return backup.take_backup(db_path, self.home, reason) if backup.has_reviews(db_path) else None
 
+    def has_reviews(self) -> bool:
+        """Whether the log holds any review (then there is a history to keep)."""
+        try:
+            return self.db.execute("select exists(select 1 from reviews)").fetchone()[0] == 1
+        except sqlite3.Error:
+            return False
+
     def close(self) -> None:
         if self._backing_up is not None:
             self._backing_up.join()
+        db_path = locations.db_path(self.home)
+        history = self.has_reviews()
+        if history and self.settings.backup_interval_minutes and not backup.list_backups(self.home):
+            self._first_backup(db_path)  # while open: the last connection to close tidies the -wal
         self.db.close()
-        remember_closed(locations.db_path(self.home), self.home)
+        remember_closed(db_path, self.home, history=history)
+
+    def _first_backup(self, db_path: Path) -> None:
+        """The first session's reviews are backed up as it ends, not only at the next start."""
+        try:
+            backup.take_backup(db_path, self.home, "auto")
+        except (sqlite3.Error, OSError):
+            pass  # tried again at the next start
 
 
 def files_to_read(db: QuizDatabase, folders: list[Path]) -> list[Path]:

@@ -118,6 +118,10 @@ def _open_collection(
         raise UsageProblem(str(error)) from None
     except StorageProblem as error:
         raise StorageFailure(str(error)) from None
+    except OSError as error:  # the home cannot be made or written (read-only, full)
+        from quizapp.core.storage import describe
+
+        raise StorageFailure(describe(error)) from None
 
 
 def _say_waiting() -> None:

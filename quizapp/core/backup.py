@@ -37,7 +37,7 @@ class Backup:
     def reviews(self) -> int | None:
         """Reviews in its log; None when the file cannot be read."""
         try:
-            with _read_only(self.path) as conn:
+            with _read_only(self.path, immutable=True) as conn:
                 return conn.execute("select count(*) from reviews").fetchone()[0]
         except sqlite3.Error:
             return None
@@ -86,6 +86,9 @@ def take_backup(db_path: Path, home: Path, reason: str, now: datetime | None = N
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
+            # The copy carries the live file's WAL mode; a backup is never written again, and in
+            # rollback mode reading it (its reviews, its integrity) leaves no -wal or -shm beside it.
+            target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
     except BaseException:
@@ -122,7 +125,8 @@ def rotate(home: Path, retention: Retention = Retention()) -> list[Backup]:
                 keep.add(backup.path)
     deleted = [b for b in backups if b.path not in keep]
     for backup in deleted:
-        backup.path.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):  # older quizapps left WAL side files beside a backup
+            backup.path.with_name(backup.name + suffix).unlink(missing_ok=True)
     return deleted
 
 
@@ -169,7 +173,7 @@ def restore(backup: Backup, db_path: Path, home: Path) -> Path:
     folder = backup_folder(home)
     if db_path.exists() and db_path.stat().st_size > 0 and is_intact(db_path):
         kept = take_backup(db_path, home, "before-restore").path
-        source = sqlite3.connect(f"file:{backup.path.resolve()}?mode=ro", uri=True)
+        source = sqlite3.connect(f"file:{backup.path.resolve()}?immutable=1", uri=True)
         target = sqlite3.connect(db_path, timeout=10)
         try:
             source.backup(target)
@@ -190,22 +194,52 @@ def restore(backup: Backup, db_path: Path, home: Path) -> Path:
 
 
 def check_backup(backup: Backup) -> None:
-    if not is_intact(backup.path):
+    if not is_intact(backup.path, immutable=True):
         raise ValueError(f"{backup.name} does not pass SQLite's integrity check; choose another backup")
 
 
-def is_intact(db_path: Path) -> bool:
-    """`pragma quick_check` (the B-trees and their pages, without matching indexes to rows)."""
+def is_intact(db_path: Path, *, immutable: bool = False) -> bool:
+    """`pragma quick_check` (the B-trees and their pages, without matching indexes to rows);
+    False also when the file cannot be opened at all."""
     try:
-        with _read_only(db_path) as conn:
-            return conn.execute("pragma quick_check").fetchone()[0] == "ok"
+        return quick_check(db_path, immutable=immutable)
     except sqlite3.Error:
         return False
 
 
+def quick_check(db_path: Path, *, immutable: bool = False) -> bool:
+    """Whether `pragma quick_check` passes: False for a damaged file or one that is not a
+    database at all.
+
+    Raises:
+        sqlite3.Error: the check could not run (the file or its folder cannot be read, or, in
+            WAL mode, its folder cannot be written: that is no sign of damage).
+    """
+    try:
+        with _read_only(db_path, immutable=immutable) as conn:
+            return conn.execute("pragma quick_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError as error:
+        if is_damage(error):
+            return False
+        raise
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether SQLite's `error` says the file is damaged or not a database."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    text = str(error).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
 class _read_only:
-    def __init__(self, path: Path) -> None:
-        self.conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=10)
+    """A read-only connection; `immutable` for a file nothing writes (a backup): SQLite then
+    takes no locks and creates no side files, so it works in a read-only folder too."""
+
+    def __init__(self, path: Path, *, immutable: bool = False) -> None:
+        mode = "immutable=1" if immutable else "mode=ro"
+        self.conn = sqlite3.connect(f"file:{path.resolve()}?{mode}", uri=True, timeout=10)
 
     def __enter__(self) -> sqlite3.Connection:
         return self.conn

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -32,39 +34,71 @@ def check_before_opening(db_path: Path, home: Path) -> None:
         raise StorageProblem(f"{db_path} is a folder, not quizapp's database; move it away and start again")
     history = backup.list_backups(home)
     empty = not db_path.exists() or db_path.stat().st_size == 0
+    state = "is empty" if db_path.exists() else "is missing"
     if empty and history:
-        state = "is empty" if db_path.exists() else "is missing"
         raise StorageProblem(
             f"{db_path} {state}, but backups of a history exist; quizapp will not start a new one over it. "
             f"{_restore_advice(home)}"
         )
-    if not empty and _changed_outside(db_path, home) and not backup.is_intact(db_path):
+    if empty and _seen(home).get("history") is True:
         raise StorageProblem(
-            f"{db_path} is damaged (SQLite's integrity check fails); nothing was written to it. "
-            f"{_restore_advice(home)}"
+            f"{db_path} {state}, but it held reviews when quizapp last used it; quizapp will not start "
+            f"a new collection over it. No backup was found in {backup.backup_folder(home)}. If you have "
+            f"a copy of the file, put it back at {db_path}; to start a new, empty collection instead, "
+            f"delete {home / SEEN_FILE}."
         )
+    if not empty and _changed_outside(db_path, home):
+        try:
+            intact = backup.quick_check(db_path)
+        except sqlite3.Error:
+            return  # not readable as it is (a read-only folder…): opening it says why, in words
+        if not intact:
+            raise StorageProblem(
+                f"{db_path} is damaged (SQLite's integrity check fails); nothing was written to it. "
+                f"{_restore_advice(home)}"
+            )
 
 
-def remember_closed(db_path: Path, home: Path) -> None:
-    """Note the file as quizapp leaves it, so the next start can tell whether something else changed it."""
+def remember_closed(db_path: Path, home: Path, *, history: bool) -> None:
+    """Note the file as quizapp leaves it, so the next start can tell whether something else
+    changed it, and whether it held reviews (then an empty or missing file is not a new start)."""
     try:
         stat = db_path.stat()
-        (home / SEEN_FILE).write_text(json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
+        seen = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "history": history}
+        (home / SEEN_FILE).write_text(json.dumps(seen))
     except OSError:
         pass  # the next start then checks the file, which is only slower
 
 
-def _changed_outside(db_path: Path, home: Path) -> bool:
+def remember_history(db_path: Path, home: Path) -> None:
+    """Note, once, that the database holds reviews (a start after a crash, before any close did)."""
+    if _seen(home).get("history") is not True:
+        try:
+            seen = {**_seen(home), "history": True}
+            (home / SEEN_FILE).write_text(json.dumps(seen))
+        except OSError:
+            pass  # said again at the next start
+
+
+def _seen(home: Path) -> dict:
     try:
         seen = json.loads((home / SEEN_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return seen if isinstance(seen, dict) else {}
+
+
+def _changed_outside(db_path: Path, home: Path) -> bool:
+    seen = _seen(home)
+    try:
         stat = db_path.stat()
         return (seen["size"], seen["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, KeyError):
         return True
 
 
 def _restore_advice(home: Path) -> str:
-    intact = next((b for b in backup.list_backups(home) if backup.is_intact(b.path)), None)
+    intact = next((b for b in backup.list_backups(home) if backup.is_intact(b.path, immutable=True)), None)
     if intact is None:
         return f"No intact backup was found in {backup.backup_folder(home)}."
     when = intact.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -88,17 +122,26 @@ def describe(error: BaseException, db_path: Path | None = None) -> str:
             f"{error.waited_s:g} s (another quizapp, a sync tool, a backup program?), so nothing was "
             "saved. Close it and try again."
         )
-    if "disk is full" in text or getattr(error, "errno", None) == 28:
+    if "disk is full" in text or getattr(error, "errno", None) == 28 or _full_disk_io_error(text, db_path):
         return f"The disk is full{where}: nothing more could be saved. Free some space and try again."
     if "locked" in text or "busy" in text:
         return (
             f"Another program is holding quizapp's database{where} (another quizapp, a sync tool, a "
             "backup program?). Close it and try again."
         )
-    if "readonly" in text or "read-only" in text:
+    if ("readonly" in text or "read-only" in text or _unwritable_folder(text, db_path)) and isinstance(
+        error, sqlite3.Error
+    ):
         return f"quizapp's database{where} cannot be written (read-only file or folder, or no permission)."
     if getattr(error, "errno", None) in (13, 30):
-        return f"{getattr(error, 'filename', None) or 'A file'} cannot be written (read-only, or no permission): {error}."
+        name = getattr(error, "filename", None) or db_path or "A file"
+        reason = getattr(error, "strerror", None) or error
+        return f"{name} cannot be written ({reason}): quizapp needs to write there. Check its permissions."
+    if "disk i/o error" in text:
+        return (
+            f"quizapp's database{where} could not be read or written (disk I/O error): is its disk "
+            "full, removed or failing? Free some space or check the disk, and try again."
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return (
             f"quizapp's database{where} is damaged: {error}. `quizapp backup list` shows backups to restore."
@@ -108,3 +151,23 @@ def describe(error: BaseException, db_path: Path | None = None) -> str:
     if isinstance(error, OSError):
         return f"A file could not be read or written: {error}."
     return str(error)
+
+
+def _full_disk_io_error(text: str, db_path: Path | None) -> bool:
+    """SQLite says "disk I/O error" when it cannot create or grow a WAL side file on a full disk."""
+    if "disk i/o error" not in text or db_path is None:
+        return False
+    try:
+        return shutil.disk_usage(db_path.parent).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
+
+
+FULL_BELOW_BYTES = 256 * 1024
+"""Free space under which a disk I/O error is taken for a full disk (SQLite's pages are 4 KiB, its
+shared-memory file grows by 32 KiB)."""
+
+
+def _unwritable_folder(text: str, db_path: Path | None) -> bool:
+    """SQLite says only "unable to open database file" when WAL mode cannot create its side files."""
+    return "unable to open" in text and db_path is not None and not os.access(db_path.parent, os.W_OK)
