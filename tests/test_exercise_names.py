@@ -153,3 +153,30 @@ async def test_home_picker_opens_a_unique_name_and_offers_the_matches_of_an_ambi
         await pilot.press("escape")
         await pilot.press("o", "c", "o", "n", "v", "enter")
         assert isinstance(app.screen, ExerciseScreen) and app.screen.exercise.id == "conv2d"
+
+
+async def test_quizapp_exercise_with_an_ambiguous_name_opens_the_picker_on_it(builtin_collection, checker):
+    """`quizapp exercise con` on a terminal: the TUI starts with the picker showing the three
+    matches (the CLI lists them and exits 2 when it prints, checks or is not on a terminal)."""
+    app = QuizApp(builtin_collection, start="exercise", exercise_name="con", checker=checker, clock=Clock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ExercisePicker)
+        assert picker.query_one("#picker-name").value == "con"
+        options = picker.query_one("#picker-matches")
+        shown = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert shown == ["conv2d", "conv2d-backward", "conv-transpose2d"]  # in the path's order
+        await pilot.press("enter")  # ambiguous: the list takes the keys
+        assert app.screen is picker
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, ExerciseScreen) and app.screen.exercise.id == "conv2d-backward"
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+def test_an_ambiguous_name_is_listed_with_exit_2_off_a_terminal_and_with_a_mode(tmp_path: Path):
+    for args in (("con",), ("con", "--starter"), ("con", "--check", str(MODELS / "conv2d.py"))):
+        result = run(tmp_path, "exercise", *args)
+        assert result.returncode == 2, args
+        assert "'con' could mean 3 exercises" in result.stderr and "conv-transpose2d" in result.stderr

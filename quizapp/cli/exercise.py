@@ -32,6 +32,15 @@ class ExerciseUsageError(Exception):
     """Bad input on the command line or in an exercise file: exit code 2."""
 
 
+class AmbiguousExercise(ExerciseUsageError):
+    """NAME is the start of several exercises: listed in the message (exit 2), or offered in the
+    exercise screen's picker when `quizapp exercise NAME` opens the TUI on a terminal."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 def is_next(name: str) -> bool:
     return name.strip().lower() == NEXT
 
@@ -48,8 +57,8 @@ def find_exercise(catalog: Catalog, name: str, collection: Collection | None = N
         return resolve(catalog, name, [exercise.id for exercise in path_order(catalog.exercises.values())])
     except AmbiguousName as ambiguous:
         listed = "\n".join(f"  {exercise.id:<22} {exercise.spec.title}" for exercise in ambiguous.matches)
-        raise ExerciseUsageError(
-            f"{name!r} could mean {len(ambiguous.matches)} exercises; type more of the name:\n{listed}"
+        raise AmbiguousExercise(
+            f"{name!r} could mean {len(ambiguous.matches)} exercises; type more of the name:\n{listed}", name
         ) from None
     except NameNotFound:
         pass

@@ -394,7 +394,15 @@ def exercise(
         if name is None:
             assert collection is not None
             sys.exit(commands.list_exercises(collection))
-        loaded = commands.find_exercise(catalog, name, collection)
+        try:
+            loaded = commands.find_exercise(catalog, name, collection)
+        except commands.AmbiguousExercise:
+            if modes or collection is None or not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise  # listed, exit 2
+            resolved_device = commands.usable_device(device)
+            app_collection, collection = collection, None  # the app closes it
+            _run_app(app_collection, start="exercise", exercise_name=name, device=resolved_device)
+            return
         if commands.is_next(name) and not modes and not sys.stdout.isatty():
             click.echo(loaded.id)  # for scripts: `quizapp exercise next --starter > file.py` and so on
             return

@@ -47,6 +47,7 @@ class QuizApp(App[None]):
         study_filter: StudyFilter | None = None,
         new_limit: int | None = None,
         exercise_id: str | None = None,
+        exercise_name: str = "",
         browse_query: str = "",
         device: str = "cpu",
         checker: Checker | None = None,
@@ -56,6 +57,8 @@ class QuizApp(App[None]):
         Args:
             start: "home", "study", "stats", "exercise" or "browse": the first screen, as chosen on the command line.
             exercise_id: the exercise to open when `start` is "exercise".
+            exercise_name: without `exercise_id`, a name several exercises answer to: the picker
+                opens on it, over the home screen.
             browse_query: the search the card browser opens on when `start` is "browse".
             device: where exercise references run, "cpu" or "cuda" (the command line resolves "auto").
             checker: a warm exercise checker to use (tests share one); made on first use otherwise.
@@ -67,6 +70,7 @@ class QuizApp(App[None]):
         self.study_filter = study_filter or StudyFilter()
         self.new_limit = new_limit
         self.exercise_id = exercise_id
+        self.exercise_name = exercise_name
         self.browse_query = browse_query
         self.device = device
         self._checker = checker
@@ -98,6 +102,9 @@ class QuizApp(App[None]):
             self.open_stats()
         elif self.start == "exercise" and self.exercise_id:
             self.open_exercise(self.exercise_id)
+        elif self.start == "exercise" and self.exercise_name:
+            self.open_home()
+            self.pick_exercise(self.exercise_name)
         elif self.start == "browse":
             self.open_browser(self.browse_query)
         else:
@@ -146,6 +153,16 @@ class QuizApp(App[None]):
             self.notify(visible(f"No exercise named {exercise_id!r}."), severity="error", markup=False)
             return
         self.push_screen(ExerciseScreen(exercise))
+
+    def pick_exercise(self, name: str = "") -> None:
+        """The exercise picker, with `name` typed and its matches listed; the choice opens."""
+        from quizapp.tui.screens.exercise_picker import ExercisePicker
+
+        def open_chosen(exercise_id: str | None) -> None:
+            if exercise_id:
+                self.open_exercise(exercise_id)
+
+        self.push_screen(ExercisePicker(list(self.collection.catalog.exercises.values()), name), open_chosen)
 
     def action_toggle_help(self) -> None:
         """`?` or f1: quizapp's help panel (tui/help.py) over the screen, or away if it is open."""
