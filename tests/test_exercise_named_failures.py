@@ -28,6 +28,7 @@ def test_the_new_exercises_each_have_named_wrong_solutions(builtin_exercises):
         "centernet-decode",
         "morphology",
         "swin-patch-merging",
+        "rpn-loss",
     ]
     for exercise_id in new:
         assert builtin_exercises.get(exercise_id) is not None, exercise_id

@@ -28,6 +28,9 @@ class PatchMergingParams(CaseParams):
     size: tuple[Positive, Positive] = (4, 4)
     channels: Positive = 3
     shift: Annotated[int, Field(ge=0)] = 1
+    fortran: bool = False
+    """Both inputs Fortran-ordered (as a transposed view is): code that assumes C-ordered memory
+    (hand-made strides, a reinterpreted buffer) gets other values."""
 
     @model_validator(mode="after")
     def _even(self) -> PatchMergingParams:

@@ -60,7 +60,10 @@ def swin_patch_merging(params: PatchMergingParams, rng: np.random.Generator, dev
     image = rng.standard_normal((b, h, w, c)).astype(params.dtype)
     shifted = torch.roll(as_tensor(image, device), shifts=(-params.shift, -params.shift), dims=(1, 2))
     return CaseData(
-        inputs={"x": x, "image": image},
+        inputs={
+            "x": np.asfortranarray(x) if params.fortran else x,
+            "image": np.asfortranarray(image) if params.fortran else image,
+        },
         calls=[
             call("patch_merging", "$x", h, w, outputs=("merged",)),
             call("cyclic_shift", "$image", params.shift, outputs=("shifted",)),
