@@ -150,6 +150,52 @@ def notices(app: QuizApp) -> list[str]:
     return [str(notification.message) for notification in app._notifications]
 
 
+async def test_down_in_the_search_box_goes_to_the_list_and_then_moves_its_cursor(collection):
+    app = browser_on(collection)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        table = app.screen.query_one("#browser-cards", DataTable)
+        assert "↓ Cards" in shown(app, "KeyBar")  # the way out of the box, on the key bar
+        await pilot.press("down")
+        assert app.screen.focused is table and table.cursor_row == 0
+        assert "↓ Cards" not in shown(app, "KeyBar") and "s Suspend" in shown(app, "KeyBar")
+        await pilot.press("down", "down")
+        assert table.cursor_row == 2 and app.screen.card_id == listed_ids(app)[2]
+        await pilot.press("slash")
+        assert app.screen.focused is app.screen.query_one("#browser-query")
+
+
+async def test_notices_replace_each_other_instead_of_piling_up_over_the_card(collection):
+    app = browser_on(collection)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await highlight(pilot, "gap")
+        await pilot.press("s", "b", "u", "u")
+        assert notices(app) == ["Undone: suspend of 1 card."]
+
+
+async def test_the_prompt_column_follows_the_terminals_width(collection):
+    app = browser_on(collection, "id:conv-t")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        narrow = rows(app)[0][0]
+        assert narrow.endswith("…") and rows(app)[0][1] == "demo"
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        wide = rows(app)[0][0]
+        assert not wide.endswith("…") and len(wide) > len(narrow) + 30 and wide.startswith(narrow[:-1])
+        assert app.screen.query_one("#browser-cards", DataTable).columns["prompt"].width >= len(wide)
+
+
+async def test_a_choice_card_shows_its_options_and_answer_without_studys_instructions(collection):
+    app = browser_on(collection, "id:gap")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        card = shown(app, "#browser-card")
+        assert "nn.MaxPool2d(2)" in card and "Answer: nn.AdaptiveAvgPool2d(1)" in card
+        assert "Press the number" not in card
+
+
 async def test_space_marks_several_cards_and_each_action_then_acts_on_all_of_them(collection):
     StudySession(collection.db, collection.settings).rate("gap", 3, T0 - timedelta(minutes=5))
     db = collection.db

@@ -16,18 +16,19 @@ from typing import ClassVar
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from quizapp.application import cards as use_cases
 from quizapp.application.cards import CardQueryError, CardRow, Change, Found
 from quizapp.core import card_query
 from quizapp.core.db import open_reader
-from quizapp.core.kinds import kind_of
+from quizapp.core.kinds import Hint, kind_of
 from quizapp.core.storage import describe
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.tui import render
@@ -37,6 +38,8 @@ from quizapp.tui.screens.base import QuizScreen
 
 FIXED_COLUMNS = {"deck": 16, "state": 10, "due": 10, "lapses": 6}
 """Widths of the list's columns other than the mark and the prompt, which takes the rest."""
+NARROW_DECK = 10
+"""The deck column's width on a terminal under 100 columns, to leave the prompt some room."""
 MARK = Text("●", style="bold yellow")
 
 
@@ -71,6 +74,9 @@ marked cards the list shows, and **u** undoes that in one go.
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", id="browse-search"),
+        # From the search box to the list; a priority key so that the box cannot take it (check_action
+        # turns it off in the list, where ↓ moves the cursor).
+        Binding("down", "focus_list", "Cards", id="browse-to-list", priority=True),
         Binding("space", "toggle_mark", "Mark", id="browse-mark"),
         # One key, two meanings: `check_action` enables the one that applies.
         Binding("a", "mark_all", "Mark all", id="browse-mark-all", show=False),
@@ -98,6 +104,8 @@ marked cards the list shows, and **u** undoes that in one go.
         self.marked: dict[str, None] = {}
         """The marked cards (ids, in the order marked). A mark outlives a search that does not list
         its card (typing a search goes through such searches), but only listed cards are acted on."""
+        self._widths_for = 0
+        """The terminal width the list's columns were sized for."""
         self._keep_cursor_on: str | None = None
         """The card to highlight again once the running search comes back."""
 
@@ -119,8 +127,9 @@ marked cards the list shows, and **u** undoes that in one go.
         table = self.query_one("#browser-cards", DataTable)
         table.add_column("", key="mark", width=1)
         table.add_column("Card", key="prompt", width=self._prompt_width())
-        for key, width in FIXED_COLUMNS.items():
+        for key, width in self._fixed_widths().items():
             table.add_column(key.capitalize(), key=key, width=width)
+        self._widths_for = self.app.size.width
         self.search(self.initial_query)
         if self.initial_query:
             table.focus()
@@ -130,9 +139,28 @@ marked cards the list shows, and **u** undoes that in one go.
     def on_screen_resume(self) -> None:
         self._refresh_rows([row.id for row in self.rows])
 
+    def _fixed_widths(self) -> dict[str, int]:
+        if self.app.size.width < 100:
+            return {**FIXED_COLUMNS, "deck": NARROW_DECK}
+        return FIXED_COLUMNS
+
     def _prompt_width(self) -> int:
         padding = 2 * (len(FIXED_COLUMNS) + 2)  # a cell's padding on each side
-        return max(self.app.size.width - sum(FIXED_COLUMNS.values()) - padding - 7, 16)
+        return max(self.app.size.width - sum(self._fixed_widths().values()) - padding - 7, 16)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """The prompt column takes the width the terminal has now: the rows are cut again to it."""
+        if not self.is_mounted or self.app.size.width == self._widths_for:
+            return
+        self._widths_for = self.app.size.width
+        table = self.query_one("#browser-cards", DataTable)
+        widths = {"prompt": self._prompt_width(), **self._fixed_widths()}
+        for key, width in widths.items():
+            table.columns[ColumnKey(key)].width = width
+        for row in self.rows:
+            for key, cell in zip(("mark", "prompt", *FIXED_COLUMNS), self._cells(row), strict=True):
+                table.update_cell(row.id, key, cell)
+        table.refresh()
 
     # -- searching ---------------------------------------------------------------------------------
 
@@ -217,7 +245,7 @@ marked cards the list shows, and **u** undoes that in one go.
     def _cells(self, row: CardRow) -> tuple[RenderableType, ...]:
         width = self._prompt_width()
         prompt = row.prompt if len(row.prompt) <= width else row.prompt[: width - 1] + "…"
-        deck_width = FIXED_COLUMNS["deck"]
+        deck_width = self._fixed_widths()["deck"]
         deck = row.deck if len(row.deck) <= deck_width else row.deck[: deck_width - 1] + "…"
         status = Text(row.status, style="bold red" if row.leech else "")
         return (
@@ -231,6 +259,10 @@ marked cards the list shows, and **u** undoes that in one go.
 
     def action_focus_search(self) -> None:
         self.query_one("#browser-query", Input).focus()
+
+    def action_focus_list(self) -> None:
+        """↓ in the search box: to the list, where the keys act on the highlighted card."""
+        self.query_one("#browser-cards", DataTable).focus()
 
     def action_more(self) -> None:
         if self.found is not None and self.found.total > len(self.rows):
@@ -286,7 +318,8 @@ marked cards the list shows, and **u** undoes that in one go.
         return Group(
             safe_text(" · ".join(facts), style="dim"),
             Text(""),
-            *render.blocks(kind.front(row.id, detail.data)),
+            # quizapp's words on what to press in study ("Press the number…") mean nothing here.
+            *render.blocks(block for block in kind.front(row.id, detail.data) if not isinstance(block, Hint)),
             Text("─" * 40, style="dim"),
             *render.blocks(kind.back(detail.data, None)),
         )
@@ -310,6 +343,8 @@ marked cards the list shows, and **u** undoes that in one go.
     # -- actions -----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_list":
+            return self.query_one("#browser-query", Input).has_focus and bool(self.rows)
         if action in ("toggle_suspend", "toggle_bury", "forget", "edit", "toggle_mark"):
             return self.card_id is not None
         if action == "mark_all":
@@ -409,7 +444,7 @@ marked cards the list shows, and **u** undoes that in one go.
         self.changes.pop()
         self.refresh_bindings()
         self._refresh_rows(list(change.before))
-        self.notify(f"Undone: {change.action} of {_count(change.count, 'card')}.")
+        self._tell(f"Undone: {change.action} of {_count(change.count, 'card')}.")
 
     def _act(self, action: Callable[[], Change], done: str) -> None:
         """Run one action, keep it for undo, show the cards' new state and say how many changed
@@ -423,9 +458,15 @@ marked cards the list shows, and **u** undoes that in one go.
             self.changes.append(change)
             self.refresh_bindings()
         self._refresh_rows(list(change.before))
-        self.notify(done.format(_count(change.count, "card")) if change.count else "Nothing to change.")
+        self._tell(done.format(_count(change.count, "card")) if change.count else "Nothing to change.")
+
+    def _tell(self, message: str) -> None:
+        """A short notice; it replaces the one before, so notices never pile up over the card."""
+        self.app.clear_notifications()
+        self.notify(message, markup=False)
 
     def _not_saved(self, error: Exception) -> None:
+        self.app.clear_notifications()
         self.notify(
             visible(f"Not saved: {describe(error)}"), title="Could not save", severity="error", markup=False
         )
