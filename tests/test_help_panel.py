@@ -142,3 +142,21 @@ async def test_the_exercise_key_bar_keeps_f1_at_80_columns(builtin_collection, c
         bar = key_bar(app)
         assert help_keys_in_bar(app) == ["f1"] and bar.endswith("f1 Keys")
         assert "^r Check" in bar and "…" in bar  # the screen's last keys give way, not help
+
+
+async def test_on_a_type_in_card_enter_checks_the_answer_in_the_bar_and_the_panel(collection):
+    app = study_app(collection, "isin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert key_bar(app).startswith("⏎ Check answer")
+        await pilot.press("f1")
+        lines = panel_lines(app)
+        assert lines[:2] == ["This screen", "⏎ Check answer"]
+
+
+async def test_the_nothing_due_screen_lists_no_key_that_does_nothing_there(collection):
+    collection.db.execute("update cards set suspended = 1")
+    app = QuizApp(collection, start="study", clock=lambda: T0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        screen_keys = panel_lines(app)[1 : panel_lines(app).index("Everywhere")]
+        assert screen_keys == ["esc Back"]

@@ -112,3 +112,16 @@ async def test_e_edits_the_card_on_screen_at_its_line_and_shows_the_edited_versi
         assert "GLOBAL AVERAGE POOLING" in text_of(app, "#prompt")
         history = collection.db.execute("select count(*) from reviews where card_id = 'gap'").fetchone()[0]
         assert history == 0  # nothing was graded by the edit
+
+
+async def test_leaving_the_study_screen_takes_its_undo_notice_along(collection):
+    from quizapp.tui.screens.home import HomeScreen
+
+    app = make_app(collection, start="study")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        assert [n.message for n in app._notifications] == ["Buried until tomorrow (u to undo)."]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert not app._notifications  # u does not undo anything on the home screen

@@ -54,7 +54,7 @@ def keys_now(screen: Screen[object]) -> KeyGroups:
         description = RENAMED.get(binding.action, binding.description)
         if node is app:
             target = everywhere
-        elif node is screen:
+        elif node is screen or binding.show:  # a widget's key it shows (Enter: check the answer)
             target = own
         else:  # the focused widget or a container of it: its cursor and editing keys
             groups.moving = True

@@ -51,6 +51,14 @@ def format_interval(interval: timedelta) -> str:
     return f"{days / 365:.1f}y"
 
 
+class AnswerBox(Input):
+    """The type-in card's text box; Enter checks what is typed, and the key bar says so."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Check answer", id="check-answer"),
+    ]
+
+
 class StudyScreen(QuizScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "Show answer", id="reveal"),
@@ -93,7 +101,7 @@ class StudyScreen(QuizScreen[None]):
         yield Static(id="progress")
         with VerticalScroll(id="card-area"):
             yield Static(id="prompt")
-            yield Input(id="typed", placeholder="Type your answer, then Enter", select_on_focus=False)
+            yield AnswerBox(id="typed", placeholder="Type your answer, then Enter", select_on_focus=False)
             yield Static(id="answer")
         yield Static(id="grades")
         yield self._lock_wait
@@ -234,6 +242,8 @@ class StudyScreen(QuizScreen[None]):
             return False
         if action == "reveal":
             return card is not None and not self.revealed and self._mode(card) is not AnswerMode.CHOOSE
+        if action == "accept":
+            return card is not None
         if action == "rate":
             return card is not None and self.revealed
         if action == "choose":
@@ -423,4 +433,5 @@ class StudyScreen(QuizScreen[None]):
     def action_back(self) -> None:
         """Escape: stop waiting for the database if a write waits (the card stays), else leave."""
         if not self._lock_wait.stop():
+            self.app.clear_notifications()  # "u to undo" means nothing on the screen below
             self.app.leave_screen()
