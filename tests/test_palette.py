@@ -84,3 +84,26 @@ async def test_browse_and_stats_from_the_palette(collection):
         assert isinstance(app.screen, BrowserScreen)
         await run_command(pilot, "stats")
         assert isinstance(app.screen, StatsScreen)
+
+
+async def test_the_palette_opens_on_the_apps_commands_and_lists_textuals_last(collection):
+    app = QuizApp(collection, clock=lambda: T0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if app.screen.query_one("CommandList").option_count:
+                break
+        listed = titles(app)
+        assert listed[:4] == ["Study all decks", "Browse cards", "Stats", "Reload decks"]
+        assert listed[-3:] == ["Keys", "Theme", "Quit"]
+        assert "Maximize" not in listed and "Screenshot" not in listed
+
+
+async def test_the_palettes_keys_command_opens_the_help_panel_of_the_screen_below(collection):
+    from test_help_panel import panel_text
+
+    app = QuizApp(collection, clock=lambda: T0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_command(pilot, "keys")
+        assert "a Study all" in panel_text(app)  # the home screen's keys

@@ -29,9 +29,8 @@ def _quizapp_commands() -> type[Provider]:
 class QuizApp(App[None]):
     CSS_PATH = "quizapp.tcss"
     TITLE = "quizapp"
-    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {
-        _quizapp_commands
-    }
+    # quizapp's provider alone: it lists the app's commands first and Textual's useful ones last.
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_quizapp_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         # The key bar shows the first of these that works: f1 where a text box takes `?`.
         Binding("question_mark", "toggle_help", "Keys", id="help"),

@@ -28,7 +28,9 @@ class Command:
 
 
 class QuizCommands(Provider):
-    """Every deck (Study: …), every exercise (Exercise: …), and the app's screens and reload."""
+    """The app's screens and reload, every deck (Study: …), every exercise (Exercise: …), then the
+    keys, the theme and quit (Textual's own commands provider is not used: it listed its
+    Maximize and Screenshot before any of these)."""
 
     commands: list[Command]
 
@@ -42,7 +44,17 @@ class QuizCommands(Provider):
         decks = [(deck, deck_title(db, deck) or deck) for deck in deck_ids(db)]
         # Reading the exercise files costs ~0.2 s the first time (the home screen may have done it).
         catalog = await asyncio.to_thread(lambda: app.collection.catalog)
+        # The app's own commands first, as the palette lists them when it opens: the screens, then
+        # every deck and exercise, then Textual's few that matter here (the keys, the theme, quit).
         self.commands = [
+            Command(
+                "Study all decks", "Review what is due in every deck", lambda: app.open_study(StudyFilter())
+            ),
+            Command("Browse cards", "Search every card; suspend, bury, forget or edit one", app.open_browser),
+            Command("Stats", "Reviews, retention, forecast, hardest cards and exercises", app.open_stats),
+            Command(
+                "Reload decks", "Read the deck files again (only the changed ones)", lambda: _reload(app)
+            ),
             *(
                 Command(
                     visible(f"Study: {title}"),
@@ -50,9 +62,6 @@ class QuizCommands(Provider):
                     _study(app, deck),
                 )
                 for deck, title in sorted(decks, key=lambda pair: pair[1].lower())
-            ),
-            Command(
-                "Study all decks", "Review what is due in every deck", lambda: app.open_study(StudyFilter())
             ),
             *(
                 Command(
@@ -64,11 +73,9 @@ class QuizCommands(Provider):
                     catalog.exercises.values(), key=lambda loaded: loaded.spec.title.lower()
                 )
             ),
-            Command("Browse cards", "Search every card; suspend, bury, forget or edit one", app.open_browser),
-            Command("Stats", "Reviews, retention, forecast, hardest cards and exercises", app.open_stats),
-            Command(
-                "Reload decks", "Read the deck files again (only the changed ones)", lambda: _reload(app)
-            ),
+            Command("Keys", "The keys of the screen you are on (also ? or f1)", app.action_show_help_panel),
+            Command("Theme", "Change the colours", app.action_change_theme),
+            Command("Quit", "Leave quizapp (also ctrl+q)", app.action_quit),
         ]
 
     async def discover(self) -> Hits:
