@@ -182,3 +182,81 @@ def test_the_cli_goes_on_once_the_lock_is_released(tmp_path, decks, monkeypatch,
     assert "waiting for the database (another program is writing)…" in err
     with Collection.open(home, [decks], builtin=False) as collection:
         assert collection.db.execute("select suspended from cards where id = 'conv-out'").fetchone()[0] == 1
+
+
+def attempts(collection: Collection) -> int:
+    return collection.db.execute("select count(*) from exercise_attempts").fetchone()[0]
+
+
+async def test_a_check_waits_for_the_lock_to_record_its_attempt_and_escape_stops_waiting(
+    builtin_collection, checker
+):
+    from test_tui_exercise import exercise_app, wait_for_check
+
+    ended = asyncio.Event()
+
+    def hook(message: object) -> None:
+        if isinstance(message, LockWait.Ended):
+            ended.set()
+
+    app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        screen = app.screen
+        screen.query_one("#exercise-editor").load_text(screen.exercise.solution_path.read_text())
+        other = hold_write_lock(builtin_collection.home)
+        try:
+            await pilot.press("ctrl+r")
+            await wait_for_check(pilot, screen)
+            wait = screen.query_one(LockWait)
+            assert wait.waiting and text_of(app, "LockWait").strip() == WAITING
+            assert "all 6 cases pass" in text_of(app, "#exercise-status")  # the verdict is on screen
+            await pilot.press("escape")  # stops waiting, does not leave the screen
+            assert app.screen is screen and not wait.waiting
+            said = [str(n.message) for n in app._notifications]
+            assert any("This check was not recorded: You stopped waiting" in m for m in said), said
+            assert attempts(builtin_collection) == 0
+            ended.clear()
+            await pilot.press("ctrl+r")
+            await wait_for_check(pilot, screen)
+            assert wait.waiting
+        finally:
+            other.rollback()
+            other.close()
+        await asyncio.wait_for(ended.wait(), timeout=10)
+        await pilot.pause()
+        assert attempts(builtin_collection) == 1
+        assert "passed" in text_of(app, "#exercise-title")
+
+
+async def test_a_full_disk_on_the_exercise_screen_is_a_notice_not_a_crash(
+    builtin_collection, checker, monkeypatch
+):
+    from test_tui_exercise import exercise_app, wait_for_check
+
+    from quizapp.application import exercises as use_cases
+
+    real_execute = builtin_collection.db.execute
+
+    def execute(sql, parameters=None):
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_execute(sql, parameters)
+
+    def no_space(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(builtin_collection.db, "execute", execute)
+    monkeypatch.setattr(use_cases, "remember_hints", no_space)
+    app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        code = screen.exercise.solution_path.read_text()
+        screen.query_one("#exercise-editor").load_text(code)
+        await pilot.press("ctrl+r")
+        await wait_for_check(pilot, screen)
+        said = [str(n.message) for n in app._notifications]
+        assert any("This check was not recorded: The disk is full" in m for m in said), said
+        assert screen.query_one("#exercise-editor").text == code and attempts(builtin_collection) == 0
+        await pilot.press("ctrl+t")  # the hint shows though its count cannot be kept
+        assert "Hint 1:" in text_of(app, "#exercise-hints")
+        assert app.is_running and app.return_code is None

@@ -28,6 +28,7 @@ from textual.widgets import DataTable, Markdown, Static, TextArea
 from quizapp.application import exercises as use_cases
 from quizapp.application.editor import NoEditor, editor_command
 from quizapp.core.latex import to_unicode
+from quizapp.core.storage import describe
 from quizapp.core.untrusted import safe_text, visible
 from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.progress import ExerciseStatus
@@ -38,6 +39,7 @@ from quizapp.tui.editing import run_editor
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.render import code_block, inline
 from quizapp.tui.screens.base import QuizScreen
+from quizapp.tui.waiting import LockWait
 
 AUTOSAVE_DELAY_S = 0.5
 INDENT = "    "
@@ -128,6 +130,7 @@ class ExerciseScreen(QuizScreen[None]):
             with VerticalScroll(id="exercise-detail-pane"):
                 yield Static(id="exercise-detail")
         yield Static(id="exercise-status")
+        yield LockWait()
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -265,7 +268,10 @@ class ExerciseScreen(QuizScreen[None]):
     def action_next_hint(self) -> None:
         if self.hints_shown < len(self.exercise.spec.hints):
             self.hints_shown += 1
-            use_cases.remember_hints(self.app.collection, self.exercise, self.hints_shown)
+            try:
+                use_cases.remember_hints(self.app.collection, self.exercise, self.hints_shown)
+            except OSError:
+                pass  # a full or read-only disk: the hint still shows, only the count is not kept
             self._show_hints()
         else:
             self.notify("No more hints for this exercise.")
@@ -286,7 +292,7 @@ class ExerciseScreen(QuizScreen[None]):
     # -- checking ----------------------------------------------------------------------------------
 
     def action_run_check(self) -> None:
-        if self.running:
+        if self.running or self.query_one(LockWait).waiting:
             self.notify("A check is already running; Escape cancels it.")
             return
         code = self.query_one("#exercise-editor", TextArea).text
@@ -321,9 +327,29 @@ class ExerciseScreen(QuizScreen[None]):
         self.query_one("#exercise-results", DataTable).loading = False
         verdict = event.verdict
         self.show_verdict(verdict)
-        recorded = use_cases.record_attempt(
-            self.app.collection, self.exercise, event.code, verdict, self.app.clock(), "tui"
+        now = self.app.clock()
+        # Through LockWait: another program holding the database's lock neither freezes the screen
+        # nor crashes it, and a full disk is a notice (the code stays in the editor and its file).
+        self.query_one(LockWait).write(
+            self.app.collection.db,
+            lambda: use_cases.record_attempt(
+                self.app.collection, self.exercise, event.code, verdict, now, "tui"
+            ),
+            done=lambda recorded: self._recorded(recorded, verdict),
+            failed=lambda error: self._not_recorded(describe(error)),
+            stopped=lambda: self._not_recorded("You stopped waiting for the database."),
         )
+
+    def _not_recorded(self, why: str) -> None:
+        self.notify(
+            visible(f"This check was not recorded: {why} Your code is kept; ctrl+r checks it again."),
+            title="Not recorded",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
+
+    def _recorded(self, recorded: use_cases.RecordedAttempt, verdict: Verdict) -> None:
         if recorded.rating is not None and verdict.passed:
             self.notify("Passed: it will come back later, to be redone from scratch.")
         if recorded.stored:
@@ -388,6 +414,8 @@ class ExerciseScreen(QuizScreen[None]):
         self.query_one("#exercise-detail-pane", VerticalScroll).scroll_home(animate=False)
 
     def action_cancel_or_back(self) -> None:
+        if self.query_one(LockWait).stop():
+            return
         if self.running:
             self.app.checker.cancel()
             self._set_status("Cancelling…")
