@@ -319,6 +319,11 @@ async def test_an_empty_collection_says_no_data_yet_instead_of_empty_tables(coll
             assert not screen.query_one(table).display
             assert screen.query_one(note).display and "no data yet" in text_of(pilot.app, note).lower()
         assert "no data yet" in text_of(pilot.app, "#interval-bars").lower()
+        # Two empty plots were a dozen blank rows: one line stands in their place.
+        assert not screen.query_one(".stats-plots").display
+        assert text_of(pilot.app, "#plots-empty").strip() == (
+            "Due, next 30 days: none yet · Retention % by week: no data yet"
+        )
 
 
 async def test_the_tables_show_again_once_there_is_data(collection):
@@ -327,6 +332,7 @@ async def test_the_tables_show_again_once_there_is_data(collection):
         screen = await stats_on(pilot)
         assert screen.query_one("#hardest-table").display and not screen.query_one("#hardest-empty").display
         assert screen.query_one("#exercises-table").display and screen.query_one("#decks-table").display
+        assert screen.query_one(".stats-plots").display and not screen.query_one("#plots-empty").display
 
 
 async def test_at_80_columns_no_section_leaves_a_blank_gap(collection):

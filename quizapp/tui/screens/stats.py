@@ -83,6 +83,7 @@ class StatsScreen(QuizScreen[None]):
             with Horizontal(classes="stats-plots"):
                 yield PlotextPlot(id="forecast-plot")
                 yield PlotextPlot(id="retention-plot")
+            yield Static(id="plots-empty", classes="stats-empty")
             with Horizontal(classes="stats-tables"):
                 yield DataTable(id="states-table", cursor_type="none", zebra_stripes=True)
                 yield DataTable(id="decks-table", cursor_type="none", zebra_stripes=True)
@@ -134,6 +135,7 @@ class StatsScreen(QuizScreen[None]):
         self.query_one("#stats-heatmap", Fitted).draw(lambda width: heatmap(per_day, width))
         self._plot_forecast(figures["forecast"])
         self._plot_retention(figures["retention"])
+        self._say_when_no_plot(figures["forecast"], figures["retention"])
         intervals, difficulty = (
             figures["distributions"]["interval_days"],
             figures["distributions"]["difficulty"],
@@ -182,6 +184,17 @@ class StatsScreen(QuizScreen[None]):
         title = f"Retention % by week (goal {retention['desired']:.0%})"
         plt.title(title if known else f"Retention % by week: {NO_DATA.lower()}")
         plot.refresh()
+
+    def _say_when_no_plot(self, forecast: dict, retention: dict) -> None:
+        """Two empty plots would be a dozen blank rows: one line says so in their place."""
+        due = any(entry["due"] for entry in forecast["per_day"])
+        known = any(entry["retention"] is not None for entry in retention["by_week"])
+        self.query_one(".stats-plots").display = due or known
+        empty = self.query_one("#plots-empty", Static)
+        empty.display = not (due or known)
+        empty.update(
+            f"Due, next 30 days: none yet · Retention % by week: {NO_DATA.lower()}"
+        )  # overdue is due
 
     def _say_when_empty(self, table: DataTable, note_id: str, note: str) -> None:
         """Show the table if it has rows, else `note` in its place."""
