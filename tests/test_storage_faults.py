@@ -187,3 +187,38 @@ def test_a_read_only_home_is_said_in_words_not_taken_for_damage(tmpfs, tmp_path,
     fresh = run(tmpfs / "new-home", "stats", "--json")
     assert fresh.exit_code == 1 and f"{tmpfs / 'new-home'} cannot be written" in fresh.output
     assert reviews_in(home / "quizapp.db") == 3
+
+
+async def test_an_exercise_opened_on_a_full_disk_keeps_its_starter_in_the_editor_until_it_can_be_saved(
+    builtin_collection, checker, monkeypatch
+):
+    from test_tui import text_of
+    from test_tui_exercise import exercise_app
+
+    from quizapp.application import exercises as use_cases
+    from quizapp.exercises import workspace
+
+    real_save = workspace.save_atomically
+    full = {"on": True}
+
+    def save_atomically(path: Path, text: str) -> None:
+        if full["on"] and builtin_collection.home in path.parents:
+            raise OSError(28, "No space left on device")
+        real_save(path, text)
+
+    monkeypatch.setattr(workspace, "save_atomically", save_atomically)
+    monkeypatch.setattr(use_cases, "save_atomically", save_atomically)
+    app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert "Not saved yet: The disk is full" in text_of(app, "#exercise-status")
+        editor = screen.query_one("#exercise-editor")
+        assert "def smooth_l1" in editor.text
+        editor.insert("# mine\n", (0, 0))
+        await pilot.press("ctrl+s")
+        said = [str(n.message) for n in app._notifications]
+        assert any("Your code is still here" in m for m in said), said
+        full["on"] = False
+        await pilot.press("ctrl+s")
+        path = builtin_collection.home / "exercises" / "smooth-l1.py"
+        assert path.read_text().startswith("# mine\n") and path.read_text() == editor.text

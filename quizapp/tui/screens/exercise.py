@@ -33,8 +33,9 @@ from quizapp.core.untrusted import safe_text, visible
 from quizapp.exercises.catalog import LoadedExercise
 from quizapp.exercises.progress import ExerciseStatus
 from quizapp.exercises.report import format_params
+from quizapp.exercises.starter import starter_file
 from quizapp.exercises.verdict import Verdict, first_line
-from quizapp.exercises.workspace import start_over
+from quizapp.exercises.workspace import solution_path, start_over
 from quizapp.tui.editing import run_editor
 from quizapp.tui.keybar import KeyBar
 from quizapp.tui.render import code_block, inline
@@ -134,19 +135,37 @@ class ExerciseScreen(QuizScreen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        opened = use_cases.open_exercise(self.app.collection, self.exercise, self.app.clock())
+        collection = self.app.collection
+        problem = None
+        try:
+            opened = use_cases.open_exercise(collection, self.exercise, self.app.clock())
+            code = opened.path.read_text(encoding="utf-8")
+        except OSError as error:  # the file cannot be made (a full or read-only disk)
+            path = solution_path(collection.home, self.exercise.id)
+            if path.exists():
+                self.app.leave_screen()
+                self.app.notify(visible(describe(error, path)), severity="error", timeout=30, markup=False)
+                return
+            # The starter stays in the editor, and is saved once the disk lets it (autosave, ctrl+s).
+            opened = use_cases.OpenedExercise(
+                self.exercise, path, use_cases.exercise_status(collection, self.exercise.id)
+            )
+            code = self._unsaved = starter_file(self.exercise)
+            problem = f"Not saved yet: {describe(error, path)} Your code stays here until it can be."
         self.path = opened.path
         self._show_title(opened.status)
         self.query_one("#exercise-prompt", Markdown).update(visible(to_unicode(self.exercise.spec.prompt)))
         editor = self.query_one("#exercise-editor", TextArea)
-        editor.load_text(self.path.read_text(encoding="utf-8"))
+        editor.load_text(code)
         table = self.query_one("#exercise-results", DataTable)
         for label in ("", "Case", "Result", "Parameters"):
             table.add_column(label, key=label.lower() or "mark")
         self.query_one("#exercise-results-pane").display = False  # until there is a verdict
         self.hints_shown = use_cases.hints_seen(self.app.collection, self.exercise)
         self._show_hints()
-        self._set_status(opened.notice or f"Editing {self.path} · ctrl+r checks · ctrl+t hint · F1 keys")
+        self._set_status(
+            problem or opened.notice or f"Editing {self.path} · ctrl+r checks · ctrl+t hint · F1 keys"
+        )
         editor.focus()
 
     def _show_title(self, status: ExerciseStatus | None = None) -> None:
