@@ -260,3 +260,60 @@ async def test_a_full_disk_on_the_exercise_screen_is_a_notice_not_a_crash(
         await pilot.press("ctrl+t")  # the hint shows though its count cannot be kept
         assert "Hint 1:" in text_of(app, "#exercise-hints")
         assert app.is_running and app.return_code is None
+
+
+async def test_the_reload_after_editing_a_card_gives_up_on_a_held_lock_with_a_notice(
+    collection, decks, tmp_path, monkeypatch
+):
+    from test_browser import EDITOR_STUB
+
+    monkeypatch.setattr("quizapp.tui.editing.RELOAD_WAIT_MS", 100)
+    stub = tmp_path / "bin" / "nvim"
+    stub.parent.mkdir()
+    stub.write_text(EDITOR_STUB.format(python=sys.executable, record=str(tmp_path / "argv.txt")))
+    stub.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(stub))
+    app = make_app(collection, start="study")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        screen.show_id("gap")
+        await pilot.pause()
+        other = hold_write_lock(collection.home)
+        try:
+            await pilot.press("e")
+            await pilot.pause()
+        finally:
+            other.rollback()
+            other.close()
+        said = [str(n.message) for n in app._notifications]
+        assert any("demo.yaml is saved but not reloaded: Another program" in m for m in said), said
+        assert app.is_running and screen.card.id == "gap"
+        assert "GLOBAL AVERAGE POOLING" in (decks / "demo.yaml").read_text()  # the edit itself is kept
+
+
+async def test_start_over_on_a_full_disk_keeps_the_code_in_the_editor(
+    builtin_collection, checker, monkeypatch
+):
+    from test_tui_exercise import exercise_app
+
+    from quizapp.exercises import workspace
+
+    app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        editor = screen.query_one("#exercise-editor")
+        editor.load_text("# my work\n")
+        await pilot.press("ctrl+s")
+
+        def no_space(*_args):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(workspace, "save_atomically", no_space)
+        await pilot.press("ctrl+n")
+        said = [str(n.message) for n in app._notifications]
+        assert any("Not started over: The disk is full" in m for m in said), said
+        assert editor.text == "# my work\n" and app.is_running
+        kept = [
+            p for p in (builtin_collection.home / "exercises").iterdir() if p.name.startswith("smooth-l1.")
+        ]
+        assert [p.read_text() for p in kept] == ["# my work\n"]  # the file itself is kept beside

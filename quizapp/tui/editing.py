@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from typing import Any
 
@@ -9,8 +10,12 @@ from textual.app import SuspendNotSupported
 from textual.screen import Screen
 
 from quizapp.application.editor import NoEditor, editor_command
+from quizapp.core.storage import describe
 from quizapp.core.untrusted import visible
 from quizapp.tui.screens.base import QuizScreen
+
+RELOAD_WAIT_MS = 2_000
+"""How long the reload after an edit waits for another program's lock on the database."""
 
 
 def run_editor(screen: Screen, command: list[str]) -> bool:
@@ -46,7 +51,21 @@ def edit_card(screen: QuizScreen[Any], card_id: str) -> bool:
         return False
     if not run_editor(screen, command):
         return False
-    report = collection.reload()
+    try:
+        # A short wait: another program holding the database's lock must not freeze the screen.
+        with collection.db.waiting_at_most(RELOAD_WAIT_MS):
+            report = collection.reload()
+    except (sqlite3.Error, OSError) as error:
+        screen.notify(
+            visible(
+                f"{path.name} is saved but not reloaded: {describe(error)} Reload the decks later (ctrl+p)."
+            ),
+            title="Not reloaded",
+            severity="error",
+            timeout=20,
+            markup=False,
+        )
+        return False
     problems = [problem for problem in report.problems if problem.file == str(path)]
     screen.app.clear_notifications()
     if problems:

@@ -236,8 +236,14 @@ class ExerciseScreen(QuizScreen[None]):
         """Back to the starter; the current file is kept beside it, never deleted."""
         if not self._save():
             return  # the file kept would be older than the editor's text
-        kept = start_over(self.app.collection.home, self.exercise)
-        self.query_one("#exercise-editor", TextArea).load_text(self._file().read_text(encoding="utf-8"))
+        try:
+            kept = start_over(self.app.collection.home, self.exercise)
+            starter = self._file().read_text(encoding="utf-8")
+        except OSError as error:  # a full or read-only disk: the editor keeps the learner's code
+            self._unsaved = self.query_one("#exercise-editor", TextArea).text
+            self.notify(visible(f"Not started over: {describe(error)}"), severity="error", markup=False)
+            return
+        self.query_one("#exercise-editor", TextArea).load_text(starter)
         self.notify(
             visible(f"Back to the starter. Your file is kept as {kept.name}.")
             if kept
