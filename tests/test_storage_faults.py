@@ -222,3 +222,41 @@ async def test_an_exercise_opened_on_a_full_disk_keeps_its_starter_in_the_editor
         await pilot.press("ctrl+s")
         path = builtin_collection.home / "exercises" / "smooth-l1.py"
         assert path.read_text().startswith("# mine\n") and path.read_text() == editor.text
+
+
+async def test_code_that_could_not_be_saved_as_the_app_closes_is_said_after_it_exits(
+    builtin_collection, checker, monkeypatch
+):
+    from test_tui_exercise import exercise_app
+
+    from quizapp.application import exercises as use_cases
+
+    real_save = use_cases.save_atomically
+
+    def save_atomically(path: Path, text: str) -> None:
+        if builtin_collection.home in path.parents:
+            raise OSError(28, "No space left on device")
+        real_save(path, text)
+
+    app = exercise_app(builtin_collection, checker, exercise_id="smooth-l1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        monkeypatch.setattr(use_cases, "save_atomically", save_atomically)
+        app.screen.query_one("#exercise-editor").insert("# typed on a full disk\n", (0, 0))
+        await pilot.press("ctrl+q")
+    [note] = app.unsaved_on_exit
+    assert note.startswith("smooth-l1: not saved: The disk is full") and "A copy is in " in note
+    copy = Path(note.split("A copy is in ")[1].rstrip("."))
+    assert copy.read_text().startswith("# typed on a full disk\n")
+    copy.unlink()
+
+
+def test_the_command_line_prints_what_was_not_saved_and_exits_non_zero(tmp_path, monkeypatch):
+    from quizapp.tui.app import QuizApp
+
+    def run(self):
+        self.unsaved_on_exit.append("smooth-l1: not saved: The disk is full. A copy is in /dev/shm/x.py.")
+
+    monkeypatch.setattr(QuizApp, "run", run)
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path / "home"), "exercise", "smooth-l1"], obj={})
+    assert result.exit_code == 1
+    assert "Error: smooth-l1: not saved: The disk is full. A copy is in /dev/shm/x.py." in result.output

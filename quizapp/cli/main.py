@@ -141,6 +141,12 @@ def _run_app(collection: Collection, *, start: str, **options: Any) -> None:
     if app.return_code:  # the app crashed (Textual printed the traceback) or stopped on an error
         sys.exit(app.return_code)
     _say_skipped_files(collection)
+    if app.unsaved_on_exit:  # what the screens could not save as they closed, and where it went
+        from quizapp.core.untrusted import visible
+
+        for note in app.unsaved_on_exit:
+            click.echo(visible(f"Error: {note}"), err=True)
+        sys.exit(1)
 
 
 def _say_skipped_files(collection: Collection) -> None:

@@ -75,6 +75,9 @@ class QuizApp(App[None]):
         self._checker = checker
         self._owns_checker = checker is None
         self.clock = clock
+        self.unsaved_on_exit: list[str] = []
+        """What a screen could not save as the app closed (a full disk…), with where a copy went;
+        the command line prints it after the app exits, and exits non-zero."""
 
     @property
     def checker(self) -> Checker:

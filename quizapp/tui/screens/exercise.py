@@ -116,6 +116,8 @@ class ExerciseScreen(QuizScreen[None]):
         self._autosave: Timer | None = None
         self._unsaved: str | None = None
         """Editor text not yet on disk."""
+        self._save_problem = ""
+        """Why the last save failed, and where a copy went."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="exercise-title")
@@ -205,6 +207,7 @@ class ExerciseScreen(QuizScreen[None]):
             if saved.rescued_to
             else "No copy could be written anywhere: keep this screen open."
         )
+        self._save_problem = f"{self.exercise.id}: not saved: {saved.problem} {where}"
         self.notify(
             visible(f"Not saved: {saved.problem} Your code is still here. {where}"),
             title="Could not save",
@@ -215,7 +218,8 @@ class ExerciseScreen(QuizScreen[None]):
         return False
 
     def on_unmount(self) -> None:
-        self._save()  # whatever the autosave had not written yet
+        if not self._save():  # whatever the autosave had not written yet
+            self.app.unsaved_on_exit.append(self._save_problem)  # the screen's notice dies with it
 
     def action_open_editor(self) -> None:
         """Edit in $EDITOR (or $VISUAL); the screen reloads the file when the editor exits."""
