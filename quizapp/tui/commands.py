@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+from textual.markup import escape
 
 from quizapp.application.study import deck_ids, deck_title
 from quizapp.core.study import StudyFilter
@@ -80,7 +83,11 @@ class QuizCommands(Provider):
 
     async def discover(self) -> Hits:
         for command in self.commands:
-            yield DiscoveryHit(command.title, command.run, help=command.help)
+            # Content and escaped help: the palette parses a str as markup, and a title holding
+            # `[/]` would crash its worker (titles come from files).
+            yield DiscoveryHit(
+                Content(command.title), command.run, text=command.title, help=escape(command.help)
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -89,11 +96,21 @@ class QuizCommands(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(command.title),
+                    _highlight(matcher, command.title),
                     command.run,
                     text=command.title,
-                    help=command.help,
+                    help=escape(command.help),
                 )
+
+
+def _highlight(matcher: Matcher, title: str) -> Content:
+    """`matcher.highlight` without parsing `title` as markup."""
+    content = Content(title)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets if score else ():
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 def _study(app: QuizApp, deck: str) -> Callable[[], None]:
