@@ -106,6 +106,15 @@ def load_settings(path: Path) -> Settings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
     except OSError as error:
+        if path.is_symlink() and not path.exists():
+            raise ConfigError(
+                f"{path} cannot be read: it is a link to {path.readlink()}, which does not exist. "
+                "Point it at your settings file, or delete it to get the defaults."
+            ) from None
+        if path.is_dir():
+            raise ConfigError(
+                f"{path} cannot be read: it is a folder, not a settings file. Move it away to get the defaults."
+            ) from None
         raise ConfigError(f"{path} cannot be read: {error.strerror or error}") from None
     known = {f.name: f for f in fields(Settings)}
     values: dict[str, object] = {}

@@ -151,6 +151,9 @@ def test_a_config_that_is_a_folder_or_a_dangling_link_is_an_error_not_a_tracebac
     link.symlink_to(tmp_path / "nowhere")
     result = run(tmp_path / "b", "stats", "--json")
     assert result.exit_code == 2 and "cannot be read" in result.output
+    assert f"it is a link to {tmp_path / 'nowhere'}, which does not exist" in result.output
+    with pytest.raises(ConfigError, match="it is a folder, not a settings file"):
+        load_settings(folder)
 
 
 def test_storage_errors_are_told_in_words():
