@@ -50,3 +50,15 @@ def test_a_passed_exercise_comes_back_later_to_be_redone(db, settings):
     assert status.due - T0 > timedelta(days=1)
     assert status.label(T0 + timedelta(hours=1)).startswith("passed · back in")
     assert status.is_due(status.due) and status.label(status.due) == "due: redo it"
+
+
+def test_the_label_counts_study_days_not_hours(db, settings):
+    progress = ExerciseProgress(db, settings)
+    progress.record("maxpool2d", "x", verdict(False), T0, "tui")  # Again: back tomorrow
+    progress.record("maxpool2d", "x", verdict(True), T0 + timedelta(minutes=5), "tui")  # practice
+    status = progress.status("maxpool2d")
+    # Due 23 h 55 min from the pass: not "today", which the learner would take for "do it again now".
+    assert status.label(T0 + timedelta(minutes=5)) == "passed · back tomorrow"
+    # After the 4 am rollover the same due time is today's.
+    assert status.label(T0 + timedelta(hours=17)) == "passed · back later today"
+    assert status.label(T0 - timedelta(days=2)) == "passed · back in 3 d"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from fsrs import Rating
 
 from quizapp.config import Settings
-from quizapp.core.clock import from_epoch
+from quizapp.core.clock import from_epoch, study_day
 from quizapp.core.db import write_transaction
 from quizapp.core.parameters import EXERCISES, parameters_in_use
 from quizapp.core.scheduling import NEW, SCHEDULE_COLUMNS, answer, fsrs_card, is_lapse, make_scheduler
@@ -32,6 +32,8 @@ class ExerciseStatus:
     due: datetime | None
     """None for an exercise never attempted (it is new, and due now)."""
     state: int
+    day_starts_at_hour: int = Settings.day_starts_at_hour
+    """The rollover hour, for saying "back tomorrow" by study days, as the decks count them."""
 
     def is_due(self, now: datetime) -> bool:
         return self.state == NEW or self.due is None or self.due <= now
@@ -43,8 +45,14 @@ class ExerciseStatus:
             return "not passed yet"
         if self.is_due(now):
             return "due: redo it"
-        days = (self.due - now).total_seconds() / 86400 if self.due else 0
-        return f"passed · back in {days:.0f} d" if days >= 1 else "passed · back today"
+        if self.due is None:
+            return "due: redo it"
+        days = study_day(self.due.timestamp(), self.day_starts_at_hour) - study_day(
+            now.timestamp(), self.day_starts_at_hour
+        )
+        if days <= 0:
+            return "passed · back later today"
+        return "passed · back tomorrow" if days == 1 else f"passed · back in {days} d"
 
 
 class ExerciseProgress:
@@ -117,12 +125,14 @@ class ExerciseProgress:
             """
         ).fetchall()
         return {
-            row[0]: ExerciseStatus(row[1], bool(row[2]), from_epoch(row[3]) if row[3] else None, row[4])
+            row[0]: ExerciseStatus(
+                row[1], bool(row[2]), from_epoch(row[3]) if row[3] else None, row[4], self.day_starts_at_hour
+            )
             for row in rows
         }
 
     def status(self, exercise_id: str) -> ExerciseStatus:
-        return self.statuses().get(exercise_id, ExerciseStatus(0, False, None, NEW))
+        return self.statuses().get(exercise_id, ExerciseStatus(0, False, None, NEW, self.day_starts_at_hour))
 
     def _schedule_row(self, exercise_id: str) -> dict:
         row = self.db.execute(
