@@ -176,6 +176,41 @@ def test_a_running_check_can_be_cancelled(tight_exercise, checker):
     assert results[0].cancelled and not results[0].passed
 
 
+class CancelWhileBuilding:
+    """Cases that are cancelled while they are built, as Escape pressed while torch loads."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.checker = None
+
+    def cases(self, exercise, device):
+        self.checker.cancel()
+        return self.inner.cases(exercise, device)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_cancel_while_the_cases_are_built_and_the_host_starts_stops_the_check(tight_exercise, checker):
+    from quizapp.exercises.checker import Checker
+
+    references = CancelWhileBuilding(checker.references)
+    fresh = Checker(references=references)  # its host starts as the check begins
+    references.checker = fresh
+    try:
+        started = time.monotonic()
+        verdict = fresh.check(tight_exercise, hostile("import time\ntime.sleep(30)"), "slow.py")
+        assert verdict.cancelled and not verdict.passed, verdict.error
+        assert "quizapp bug" not in (verdict.error or "")
+        assert time.monotonic() - started < 5
+        # The cancel was for that check alone: the next one runs.
+        fresh.references = checker.references
+        again = fresh.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")
+        assert again.passed, (again.error, [c.message for c in again.cases])
+    finally:
+        fresh.host.close()
+
+
 def test_the_host_never_runs_as_a_child_of_the_test_process_group():
     from quizapp.exercises.sandbox.client import SandboxHost
 

@@ -89,6 +89,7 @@ class Checker:
     def check(self, exercise: LoadedExercise, code: str, filename: str, device: str = "cpu") -> Verdict:
         """Check `code` (the text of `filename`) against the exercise's references on `device`."""
         started = time.perf_counter()
+        self.host.clear_cancel()
         problems = find_problems(code, filename, exercise.spec.forbid)
         if problems:
             verdict = Verdict(

@@ -121,6 +121,7 @@ class AnswerRunner:
         with self._lock:
             if self._closed:
                 return
+            self.host.clear_cancel()
             try:
                 self.host.run(request, [], [])
             except SandboxError:
@@ -159,6 +160,7 @@ class AnswerRunner:
         with self._lock:
             if self._closed:
                 return RunJudgement(None, "the sandbox was closed")
+            self.host.clear_cancel()
             try:
                 reply = self.host.run(request, inputs, [npy_bytes(array) for array in arrays.values()])
             except SandboxError:

@@ -135,12 +135,16 @@ class SandboxHost:
         self.start()
         if not self._ready:
             ready = self._next(time.monotonic() + READY_S, [])
+            if ready is None and self._cancelled_at is not None:  # cancelled while it started
+                self._kill()
+                return HostReply(Outcome(stopped=StopReason.CANCELLED, host_killed=True), [])
             if ready is None or not ready[0].get("ready"):
                 self._kill()
                 raise SandboxError("the checker host did not start")
             self.isolation = [*map(str, ready[0].get("isolation", [])), *self._launch]
             self._ready = True
-        self._cancelled_at = None
+        if self._cancelled_at is not None:  # cancelled while it started, and it is ready: keep it warm
+            return HostReply(Outcome(stopped=StopReason.CANCELLED), [])
         records: list[wire.Frame] = []
         try:
             self._write(wire.encode(protocol.check(request, inputs), blobs))
@@ -161,9 +165,15 @@ class SandboxHost:
             elif isinstance(header.get("done"), dict):
                 return HostReply(Outcome.from_wire(header["done"]), records)
 
+    def clear_cancel(self) -> None:
+        """Forget an earlier `cancel`: call it as a check begins, before anything it waits on."""
+        self._cancelled_at = None
+
     def cancel(self) -> None:
+        """Stop the check under way, or the next `run` before it sends anything (a cancel that
+        comes while the references are built or the host starts), until `clear_cancel`."""
+        self._cancelled_at = time.monotonic()
         if self._process is not None and self._process.poll() is None:
-            self._cancelled_at = time.monotonic()
             try:
                 self._write(wire.encode(protocol.CANCEL))
             except OSError:
