@@ -260,3 +260,17 @@ def test_the_counts_kept_by_the_session_match_a_fresh_count_after_every_step(tmp
         assert study.counts(now) == fresh.counts(now), f"step {step}"
     assert collection.db.execute("select count(*) from reviews").fetchone()[0] > 150
     collection.close()
+
+
+def test_the_new_cards_hint_keeps_the_deck_and_tag_studied(collection):
+    from quizapp.core.study import StudyFilter
+
+    deck_only = session(
+        collection, Settings(fuzz=False, new_cards_per_day=0), study_filter=StudyFilter(deck="demo")
+    )
+    [reason] = deck_only.held_back(T0)
+    assert "`quizapp study --deck demo --new 10`" in reason
+    odd = StudyFilter(deck="demo", tag="it's")
+    assert odd.options() == " --deck demo --tag 'it'\"'\"'s'"
+    everything = session(collection, Settings(fuzz=False, new_cards_per_day=0))
+    assert "`quizapp study --new 10`" in everything.held_back(T0)[0]

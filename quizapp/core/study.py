@@ -7,6 +7,7 @@ so whatever the learner has seen acknowledged survives a crash.
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -43,6 +44,11 @@ class StudyFilter:
     cram: bool = False
     """Go through every matching card once, due or not (e.g. the hardest cards, from stats).
     Answers are graded by FSRS as usual, which handles early reviews."""
+
+    def options(self) -> str:
+        """The `quizapp study` options that pick the same cards (deck and tag), for a hint."""
+        given = [("--deck", self.deck), ("--tag", self.tag)]
+        return "".join(f" {flag} {shlex.quote(value)}" for flag, value in given if value)
 
     def sql(self) -> tuple[str, dict[str, object]]:
         clauses = ["present = 1", "suspended = 0", "(buried_until is null or buried_until <= :now)"]
@@ -280,7 +286,8 @@ class StudySession:
             and self.db.execute(f"select 1 from cards where state = 0 and {where} limit 1", params).fetchone()
         ):
             reasons.append(
-                f"Today's {self.settings.new_cards_per_day} new cards are done. `quizapp study --new 10` "
+                f"Today's {self.settings.new_cards_per_day} new cards are done. "
+                f"`quizapp study{self.filter.options()} --new 10` "
                 "introduces more now; new_cards_per_day in config.toml changes the daily number."
             )
         if (
