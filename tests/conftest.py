@@ -20,6 +20,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Never touch the real data dir; study days in UTC so day boundaries are predictable."""
     monkeypatch.setenv("QUIZAPP_HOME", str(tmp_path / "default-home"))
     monkeypatch.setenv("TZ", "UTC")
+    # Copies of code that could not be saved go to the test's folder, not /dev/shm.
+    monkeypatch.setattr("quizapp.application.exercises.RESCUE_FOLDERS", (tmp_path / "rescue",))
     import time
 
     time.tzset()

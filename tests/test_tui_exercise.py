@@ -180,7 +180,6 @@ async def test_a_full_disk_keeps_the_code_says_why_and_puts_a_copy_elsewhere(
         real_save(path, text)
 
     monkeypatch.setattr("quizapp.application.exercises.save_atomically", save_on_a_full_disk)
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # where the copy may go, besides /dev/shm
     app = exercise_app(builtin_collection, checker)
     async with app.run_test(size=(160, 50)) as pilot:
         screen = app.screen
@@ -198,9 +197,14 @@ async def test_a_full_disk_keeps_the_code_says_why_and_puts_a_copy_elsewhere(
         # Starting over or opening $EDITOR now would swap the editor's text for the older file: refused.
         await pilot.press("ctrl+n")
         assert "typed after the disk filled" in editor.text
+        # Escape does not leave the only editable copy behind at once: a second Escape would.
+        await pilot.press("escape")
+        assert app.screen is screen and "Escape again leaves" in text_of(app, "#exercise-status")
         disk_full["on"] = False  # space again: the next save writes what was kept
         await pilot.press("ctrl+s")
         await pilot.pause()
+        await pilot.press("escape")  # saved now: Escape leaves at once
+        assert app.screen is not screen
     saved = (builtin_collection.home / "exercises" / "maxpool2d.py").read_text()
     assert "typed after the disk filled" in saved
     assert not list((builtin_collection.home / "exercises").glob(".*.tmp"))

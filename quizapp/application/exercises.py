@@ -81,6 +81,11 @@ class Saved:
     """Where a copy was written instead (a temporary folder, memory-backed where there is one)."""
 
 
+RESCUE_FOLDERS: tuple[Path, ...] = (Path("/dev/shm"),)
+"""Where a copy of code that could not be saved goes first (memory-backed: a full disk is the usual
+cause), before the temporary folder."""
+
+
 def save_code(exercise: LoadedExercise, path: Path, code: str) -> Saved:
     """Write the learner's code to `path`; when that fails (a full disk, a read-only folder), say why
     and put a copy where it can still go. The caller keeps `code` until a save succeeds."""
@@ -90,7 +95,7 @@ def save_code(exercise: LoadedExercise, path: Path, code: str) -> Saved:
     except OSError as error:
         problem = describe(error, path)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    for folder in (Path("/dev/shm"), Path(tempfile.gettempdir())):
+    for folder in (*RESCUE_FOLDERS, Path(tempfile.gettempdir())):
         rescue = folder / "quizapp-rescue" / f"{exercise.id}-{stamp}.py"
         try:
             save_atomically(rescue, code)

@@ -115,6 +115,8 @@ class ExerciseScreen(QuizScreen[None]):
         """How many hints are on screen; shared with `quizapp exercise NAME --hint`."""
         self._autosave: Timer | None = None
         self._unsaved: str | None = None
+        self._leave_unsaved = False
+        """Escape was pressed once with code that could not be saved: the next one leaves anyway."""
         """Editor text not yet on disk."""
         self._save_problem = ""
         """Why the last save failed, and where a copy went."""
@@ -185,6 +187,7 @@ class ExerciseScreen(QuizScreen[None]):
     @on(TextArea.Changed, "#exercise-editor")
     def _edited(self, event: TextArea.Changed) -> None:
         self._unsaved = event.text_area.text
+        self._leave_unsaved = False
         if self._autosave is not None:
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_DELAY_S, self._save)
@@ -449,7 +452,11 @@ class ExerciseScreen(QuizScreen[None]):
             self.app.checker.cancel()
             self._set_status("Cancelling…")
             return
-        self.action_save()
+        if not self.action_save() and not self._leave_unsaved:
+            # The first Escape stays: the editor holds the only full copy the learner can still edit.
+            self._leave_unsaved = True
+            self._set_status("Not saved (see the notice). Escape again leaves; the copy stays where it says.")
+            return
         self.app.leave_screen()
 
     def _set_status(self, message: str) -> None:
