@@ -176,6 +176,18 @@ def test_a_running_check_can_be_cancelled(tight_exercise, checker):
     assert results[0].cancelled and not results[0].passed
 
 
+def test_the_spares_warm_up_leaves_nothing_the_check_can_see(tight_exercise, checker):
+    # The spare runs a stand-in check before the real one arrives (child._warm_up).
+    body = (
+        "import sys, linecache\n"
+        "assert 'warm-up.py' not in linecache.cache, 'the warm-up left its source'\n"
+        "assert sum(type(f).__name__ == '_Blocked' for f in sys.meta_path) == 1, sys.meta_path\n"
+        "assert 'pool' not in globals()"
+    )
+    verdict, _ = run(checker, tight_exercise, body)
+    assert verdict.passed, (verdict.error, [c.message for c in verdict.cases])
+
+
 class CancelWhileBuilding:
     """Cases that are cancelled while they are built, as Escape pressed while torch loads."""
 

@@ -31,6 +31,7 @@ from quizapp.exercises.sandbox.protocol import (
     SETUP_FAILED_EXIT,
     CaseRequest,
     CheckRequest,
+    Limits,
 )
 
 READABLE = confine.readable_roots()
@@ -58,6 +59,8 @@ def run(workdir: Path, request_fd: int, results_fd: int, output_fd: int) -> NoRe
     code = SETUP_FAILED_EXIT
     try:
         confined = _isolate(workdir, request_fd, results_fd, output_fd)
+        _warm_up()
+        confine.set_name(IDLE_NAME)  # only now: a process named so is confined and waits for its check
         received = _receive()
         if received is None:
             code = 0  # a spare the host no longer needs
@@ -81,8 +84,54 @@ def run(workdir: Path, request_fd: int, results_fd: int, output_fd: int) -> NoRe
             os._exit(code)
 
 
+_warming_up = False
+"""While the spare runs its own stand-in check (`_warm_up`): nothing it sends leaves."""
+
+
 def _send(header: dict, blobs: list[bytes] | tuple = ()) -> None:
-    _write_all(_RESULTS_FD, _encode(header, blobs))
+    if not _warming_up:
+        _write_all(_RESULTS_FD, _encode(header, blobs))
+
+
+_WARM_UP_CODE = """
+import numpy as np
+
+def pool(x, k, s):
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, (h - k) // s + 1, (w - k) // s + 1), dtype=x.dtype)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            window = x[:, :, i * s : i * s + k, j * s : j * s + k]
+            out[:, :, i, j] = window.reshape(n, c, -1).max(axis=2)
+    return out, np.argmax(x.reshape(n, c, -1), axis=2), float(np.sqrt((x * x).mean()))
+"""
+
+
+def _warm_up() -> None:
+    """A stand-in check, run by the spare before its own arrives. A forked child pays for each page
+    of the host's it first writes to: a maxpool2d check took ~490 copy-on-write faults without
+    this and ~130 with it, 8.7/7.6 ms → 6.9/5.9 ms of the child's time (two interleaved runs of
+    60); the harness's share of them is paid while the learner edits. It leaves nothing behind."""
+    global _warming_up
+    _warming_up = True
+    finders = list(sys.meta_path)
+    try:
+        cases, inputs = [], {}
+        for index, dtype in enumerate(("float64", "float32")):
+            array = np.arange(64, dtype=dtype).reshape(1, 1, 8, 8)
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, array, allow_pickle=False)
+            inputs[index, "x"] = buffer.getvalue()
+            expect = {"shape": [1, 1, 4, 4], "dtype": array.dtype.str}
+            calls = [{"fn": "pool", "args": [{"$array": "x"}, 2, 2], "outputs": ["out", "arg", "rms"]}]
+            cases.append(CaseRequest(f"warm-up-{index}", ["x"], calls, {"out": expect}))
+        _run_cases(CheckRequest("warm-up.py", _WARM_UP_CODE, {}, cases, Limits(1, 1, 1, 1), [], 0, 0), inputs)
+    except Exception:
+        pass  # only ever a head start: the check itself runs the same code and says what fails
+    finally:
+        sys.meta_path[:] = finders
+        linecache.cache.pop("warm-up.py", None)
+        _warming_up = False
 
 
 def _receive() -> tuple[CheckRequest, dict[tuple[int, str], bytes]] | None:
@@ -101,7 +150,6 @@ def _receive() -> tuple[CheckRequest, dict[tuple[int, str], bytes]] | None:
 
 def _isolate(workdir: Path, request_fd: int, results_fd: int, output_fd: int) -> list[str]:
     """Every layer that does not depend on the check: its limits come with it (`set_rlimits`)."""
-    confine.set_name(IDLE_NAME)
     os.setsid()
     confine.die_with_parent()
     os.chdir(workdir)
