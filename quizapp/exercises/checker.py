@@ -78,6 +78,9 @@ class Checker:
         self.host = host or SandboxHost()
         self.references = references if references is not None else HelperReferences(cache_dir)
         self._cases: dict[tuple[str, str], list[CaseData]] = {}
+        self._requests: dict[tuple[str, str], tuple] = {}
+        """Per exercise and device, the check as the host takes it but the code, and the inputs'
+        `.npy` bytes: the same for every check of those cases (built once, ~0.7 ms)."""
 
     def close(self) -> None:
         self.host.close()
@@ -120,7 +123,13 @@ class Checker:
     def _run(
         self, exercise: LoadedExercise, cases: list[CaseData], code: str, filename: str, device: str
     ) -> Verdict:
-        request, inputs, blobs = _request(exercise, cases, code, filename)
+        key = (exercise.id, device)
+        prepared = self._requests.get(key)
+        if prepared is None or prepared[0] is not exercise or prepared[1] is not cases:
+            prepared = (exercise, cases, *_request(exercise, cases, "", ""))
+            self._requests[key] = prepared
+        template, inputs, blobs = prepared[2:]
+        request = dataclasses.replace(template, code=code, filename=filename)
         try:
             reply = self.host.run(request, inputs, blobs)
         except SandboxError as error:  # quizapp's own fault: the next check starts a fresh host
