@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from quizapp.application.collection import Collection
 from quizapp.config import Settings
 from quizapp.core.clock import study_day
+from quizapp.core.db import SCHEMA_VERSION
 
 DECKS = 10
 KINDS = ("basic", "cloze", "choice", "type", "reverse")
@@ -129,9 +131,11 @@ def add_history(db_path: Path, reviews: int, seed: int = 7) -> None:
 def make(out: Path, cards: int, reviews: int) -> tuple[Path, Path]:
     """Build (or reuse) a collection; returns (deck folder, home)."""
     decks, home = out / "decks", out / "home"
-    marker = out / f"done-{cards}-{reviews}-v2"  # v2: reviews carry their deck and study day
+    # v2: reviews carry their deck and study day; the schema's version: its indexes are timed too
+    marker = out / f"done-{cards}-{reviews}-v2-schema{SCHEMA_VERSION}"
     if marker.exists():
         return decks, home
+    shutil.rmtree(out, ignore_errors=True)  # an older build: made again, never migrated in place
     write_decks(decks, cards)
     collection = Collection.open(home, [decks], builtin=False)
     collection.close()

@@ -41,8 +41,11 @@ def test_a_collection_from_before_the_column_is_filled_when_opened(tmp_path: Pat
     Collection.open(home, [decks], builtin=False).close()
     # The database as schema version 6 left it: no search_text, no record of step 7.
     conn = sqlite3.connect(home / "quizapp.db")
+    conn.execute("drop index cards_browse")  # step 8's, on the column
     conn.execute("alter table cards drop column search_text")
-    conn.execute("delete from _sqlite_migrations where name = 'm007_card_search_text'")
+    conn.execute(
+        "delete from _sqlite_migrations where name in ('m007_card_search_text', 'm008_cards_browse_index')"
+    )
     conn.execute("pragma user_version = 6")
     conn.commit()
     conn.close()
@@ -59,3 +62,24 @@ def test_a_note_imported_from_anki_is_found_by_its_words(tmp_path: Path):
         assert texts and all(texts)
         word = max(texts[0].split(), key=len)
         assert ids(collection, word)
+
+
+def test_free_words_read_the_narrow_index_and_other_terms_keep_their_own(tmp_path: Path):
+    from quizapp.core import card_query
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "browse-demo.yaml").write_text(DECK, encoding="utf-8")
+    moment = card_query.Moment(now=T0.timestamp(), day_end=T0.timestamp() + 3600, leech_lapses=8)
+    with Collection.open(tmp_path / "home", [decks], builtin=False) as collection:
+
+        def plan(text: str) -> str:
+            clause, params = card_query.where(card_query.parse(text), moment)
+            sql = f"select rowid from cards where {clause} order by deck, position"
+            return " ".join(row[-1] for row in collection.db.execute(f"explain query plan {sql}", params))
+
+        # A word is looked for in cards_browse alone (no row read, no sort), as fast as one index walk.
+        assert "COVERING INDEX cards_browse" in plan("adaptive") and "TEMP B-TREE" not in plan("adaptive")
+        # A state is not walked through cards_browse in deck order with a row lookup per card.
+        assert "cards_browse" not in plan("is:new") and "cards_browse" not in plan("is:suspended")
+        assert ids(collection, "ADAPTIVEavg") == ["bd-gap"]

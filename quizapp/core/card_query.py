@@ -142,7 +142,11 @@ def where(query: CardQuery, moment: Moment) -> tuple[str, dict[str, object]]:
         "day_end": moment.day_end,
         "leech_lapses": moment.leech_lapses,
     }
-    clauses = [] if query.shows_removed else ["present = 1"]
+    # Free words read the narrow `cards_browse` index (present, deck, position, id, search_text) in
+    # deck order; other terms are served by the indexes on state, deck and due, and the `+` keeps
+    # the planner off `cards_browse` for them: walking it in deck order with a row lookup per card
+    # doubled `is:suspended` at 120k cards (47 → 84 ms).
+    clauses = [] if query.shows_removed else ["present = 1" if query.has_text else "+present = 1"]
     for index, term in enumerate(query.terms):
         clause = _clause(term, f"p{index}", params)
         clauses.append(f"not coalesce(({clause}), 0)" if term.negated else f"({clause})")

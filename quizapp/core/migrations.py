@@ -186,3 +186,13 @@ def m007_card_search_text(db: Database) -> None:
     db.execute("alter table cards add column search_text text not null default ''")
     db.conn.create_function("quizapp_search_text", 1, search_text_of_json, deterministic=True)
     db.execute("update cards set search_text = quizapp_search_text(data)")
+
+
+@MIGRATIONS()
+def m008_cards_browse_index(db: Database) -> None:
+    # The browser's free words read every card's text in deck order: from this narrow index instead
+    # of the table's rows (their JSON and schedule), with no sort. 120k cards: "answer" (60k matches)
+    # 112 → 51 ms. No answer writes these columns, so grading never updates it.
+    db.table("cards").create_index(
+        ["present", "deck", "position", "id", "search_text"], index_name="cards_browse"
+    )
