@@ -131,6 +131,9 @@ def test_dtype_hints_fit_the_kinds_of_the_two_dtypes():
         ("import numpy as np\nout = np.lib.stride_tricks.sliding_window_view(x, 2)\n", 2),
         ("from numpy.lib.stride_tricks import sliding_window_view as swv\n", 1),
         ("import numpy as np\n\ndef f(F, x):\n    return F.max_pool2d(x, 2)\n", 4),
+        # Python reads identifiers in NFKC: fullwidth letters still spell torch
+        ("import numpy as np\nimport \uff54\uff4f\uff52\uff43\uff48\n", 2),
+        ("import numpy as np\n\ndef f(F, x):\n    return F.max_pool\uff12d(x, 2)\n", 4),
     ],
 )
 def test_forbidden_calls_are_found_before_running(code: str, line: int):

@@ -246,6 +246,31 @@ def test_a_stopped_host_is_killed_at_the_clients_deadline_with_its_check(any_che
     assert wait_until(lambda: not any(running(pid) for pid in tree), 5), "a process of the check outlived it"
 
 
+def test_a_check_that_forges_the_harness_end_gets_no_pass_and_does_not_outlive_it(
+    any_checker, tight_exercise
+):
+    """The harness ends a check with a last frame and closes its channels, so the host need not wait
+    for the process to be torn down. Code that does the same and goes on running is ended with it."""
+    any_checker.check(tight_exercise, GOOD_SMOOTH_L1, "good.py")
+    host = any_checker.host.pid
+    forged = (
+        "import os, time\n"
+        "time.sleep(1)\n"  # long enough to be seen running
+        "os.write(3, b'{\"exit\":0}\\n')\n"
+        "for fd in (1, 2, 3):\n"
+        "    os.close(fd)\n"
+        "time.sleep(30)"
+    )
+    worker, results = in_background(any_checker, tight_exercise, hostile(forged))
+    assert wait_until(lambda: _has_forked_check(host), 10)
+    check = [pid for pid in descendants(host) if _comm(pid) == CHECK_NAME]
+    worker.join(10)
+    assert not worker.is_alive()
+    verdict = results[0]
+    assert not verdict.passed and "before the checks finished" in verdict.error
+    assert wait_until(lambda: not any(running(pid) for pid in check), 5), "the forged check outlived it"
+
+
 def test_a_check_cannot_clear_its_parent_death_signal_and_dies_with_a_killed_cli(
     checker, tight_exercise, tmp_path: Path
 ):

@@ -147,9 +147,12 @@ def test_sys_exit_is_explained(tight_exercise, checker):
     assert verdict.error is None
 
 
-def test_os_exit_ends_the_check_with_a_verdict(tight_exercise, checker):
-    verdict, _ = run(checker, tight_exercise, "import os\nos._exit(3)")
-    assert "exit code 3" in verdict.error
+@pytest.mark.parametrize("code", [3, 0])
+def test_os_exit_ends_the_check_with_a_verdict(tight_exercise, checker, code: int):
+    verdict, _ = run(checker, tight_exercise, f"import os\nos._exit({code})")
+    assert f"exit code {code} (os._exit or similar) before the checks finished" in verdict.error
+    assert verdict.cases[0].message.startswith("your code ended the process")
+    assert verdict.cases[1].message == "not run"
 
 
 def test_forbidden_module_imported_at_run_time_is_refused(tight_exercise, checker):

@@ -160,8 +160,8 @@ def _request(
         limits=Limits(**dataclasses.asdict(exercise.spec.limits)),
         preload=["pandas"] if any(_takes_frames(data) for data in cases) else [],
         result_bytes=sum(_result_bytes(expected) for data in cases for expected in data.expected.values()),
-        # setup and load, then per case its start, its outputs and its end; twice that, for slack
-        result_frames=2 * (2 + sum(2 + len(call["outputs"]) for data in cases for call in data.calls)),
+        # setup, load and exit, then per case its start, its outputs and its end; twice that, for slack
+        result_frames=2 * (3 + sum(2 + len(call["outputs"]) for data in cases for call in data.calls)),
     )
     return request, inputs, blobs
 
@@ -188,7 +188,8 @@ def _read_verdict(reply: HostReply, exercise: LoadedExercise, cases: list[CaseDa
     if reported.load_error:
         error = str(reported.load_error.get("message", "your file could not be loaded"))
     stopped_in = reported.stopped_in
-    stop = _stop_reason(outcome, exercise.spec.limits)
+    every_case_ended = all(index in reported.finished for index in range(len(exercise.cases)))
+    stop = _stop_reason(outcome, exercise.spec.limits, every_case_ended or bool(error))
     if stop and not error:
         where = ""
         if stopped_in is not None and 0 <= stopped_in < len(exercise.cases):
@@ -230,7 +231,9 @@ class _Stop:
         self.where = where
 
 
-def _stop_reason(outcome: Outcome, limits: ExerciseLimits) -> _Stop | None:
+def _stop_reason(outcome: Outcome, limits: ExerciseLimits, ran_to_the_end: bool = True) -> _Stop | None:
+    """Why the check stopped early, if it did; `ran_to_the_end` is False when cases are missing from
+    a check that neither failed to load nor was stopped (the learner's code ended the process)."""
     if outcome.lost:
         return _Stop(
             f"the checker's sandbox stopped unexpectedly; check again to restart it "
@@ -295,7 +298,7 @@ def _stop_reason(outcome: Outcome, limits: ExerciseLimits) -> _Stop | None:
             "NumPy's? (the output below says more)",
             "stopped here",
         )
-    if code not in (0, None):
+    if code not in (0, None) or (code == 0 and not ran_to_the_end):
         message = f"your code ended the process with exit code {code} (os._exit or similar) before the checks finished"
         return _Stop(message, message)
     return None

@@ -37,6 +37,8 @@ def compare(name: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol:
         return Comparison(
             False, f"{name}: dtype {got.dtype}, expected {expected.dtype}" + (f" ({hint})" if hint else "")
         )
+    if (got == expected).all():  # the usual pass, at a twentieth of the cost (NaN never equals)
+        return Comparison(True, f"{name}: ok", 0.0, 0.0)
     got64, expected64 = got.astype(np.float64), expected.astype(np.float64)
     finite = np.isfinite(expected64)
     same = (got64 == expected64) | (np.isnan(got64) & np.isnan(expected64))

@@ -53,9 +53,13 @@ def not_dumpable() -> None:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def set_rlimits(*, cpu_s: int, memory_bytes: int, file_bytes: int) -> list[str]:
-    """CPU soft < hard, so running out of CPU time is SIGXCPU (a verdict), not an anonymous kill."""
-    vm_size = _vm_size_bytes()
+def set_rlimits(
+    *, cpu_s: int, memory_bytes: int, file_bytes: int, mapped_bytes: int | None = None
+) -> list[str]:
+    """CPU soft < hard, so running out of CPU time is SIGXCPU (a verdict), not an anonymous kill.
+
+    The memory budget comes on top of `mapped_bytes` (what the process maps now, when None)."""
+    vm_size = vm_size_bytes() if mapped_bytes is None else mapped_bytes
     limits = [
         (resource.RLIMIT_CPU, (cpu_s, cpu_s + 1)),
         # A forked child inherits the host's mappings: the budget is on top of what is there.
@@ -69,7 +73,7 @@ def set_rlimits(*, cpu_s: int, memory_bytes: int, file_bytes: int) -> list[str]:
     return [f"rlimits: {cpu_s} s CPU, {memory_bytes >> 20} MiB memory, {file_bytes >> 20} MiB per file"]
 
 
-def _vm_size_bytes() -> int:
+def vm_size_bytes() -> int:
     try:
         with open("/proc/self/status", "rb") as status:
             for line in status:

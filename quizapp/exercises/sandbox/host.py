@@ -10,7 +10,9 @@ its folder when it closes, and the folders of clients that were killed when the 
 
 The child for the next check is forked and confined as soon as the previous check has ended (a
 spare, `_Spare`), and waits for its check on a pipe: a check does not wait for the fork or the
-confinement (about 1.5 ms). Only the check's limits are set when it arrives.
+confinement (about 1.5 ms). Only the check's limits are set when it arrives. Nor does it wait for
+the child's teardown: the harness's last frame gives its exit code and closes the channels, the
+outcome goes out, and only then is the child killed and reaped (`_Check.finish`).
 
 The frames it reads and writes are `protocol.py`'s: a `CheckRequest` in; "started", the child's
 records and the `Outcome` out, on stdout, the one channel a check's results take. A cancel frame
@@ -72,8 +74,10 @@ def main() -> None:
                     )  # once per host: pandas costs ~0.5 s, every check after is warm
                 spare = _Spare(workspace)
             handed = wire.encode({"check": header["check"], "inputs": header["inputs"]}, blobs)
-            outcome = _Check(request, spare, reader, workspace).run(handed)
+            check = _Check(request, spare, reader, workspace)
+            outcome = check.run(handed)
             _send(protocol.done(outcome))  # before the work dir goes: the client has all it needs
+            check.finish()
             spare.release()
             if reader.eof:
                 return
@@ -163,6 +167,9 @@ class _Check:
         """Why the host stopped the check early, if it did."""
         self.channel_problem = ""
         self.frames_left = request.result_frames
+        self.claimed_exit: int | None = None
+        """The exit code of the harness's last frame (`child._end_channels`), while no frame came after it."""
+        self.reaped = False
 
     def run(self, handed: bytes) -> Outcome:
         """Hand the check to the spare child, and watch it until it ends."""
@@ -189,6 +196,8 @@ class _Check:
                         self._stop(pid, StopReason.DISK_FULL)
                     if self.stopped is not None:
                         reaped = os.wait4(pid, 0)  # killed: it ends at once
+                    elif self.claimed_exit is not None and results.eof and not output_open:
+                        break  # the harness has ended the check: `finish` waits for the process
                 if reaped is not None:
                     drained_by = drained_by or now + DRAIN_S
                     assert drained_by is not None
@@ -219,20 +228,32 @@ class _Check:
             for fd in (results_r, output_r, exited):
                 if fd is not None:
                     os.close(fd)
-        assert reaped is not None  # the loop ends only once the child is reaped
-        _pid, status, usage = reaped
-        _kill_leftovers(pid)
         tail = bytes(self.output_tail[-OUTPUT_KEPT:])
-        return Outcome(
-            exit=os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None,
-            signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        outcome = Outcome(
             stopped=self.stopped,
             channel_problem=self.channel_problem,
             wall_s=time.monotonic() - started,
-            cpu_s=usage.ru_utime + usage.ru_stime,
             output=tail.decode("utf-8", errors="replace"),
             output_bytes=self.output_bytes,
         )
+        if reaped is None:  # ended by the harness: its code (the CPU time is not known yet)
+            outcome.exit = self.claimed_exit
+        else:
+            self.reaped = True
+            _pid, status, usage = reaped
+            outcome.exit = os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None
+            outcome.signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+            outcome.cpu_s = usage.ru_utime + usage.ru_stime
+        return outcome
+
+    def finish(self) -> None:
+        """After the outcome has gone: the child, if the outcome did not wait for it, and anything it
+        left. A check whose code forged the harness's last frame is ended here too."""
+        if not self.reaped:
+            _kill_group(self.spare.pid)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.spare.pid, 0)
+        _kill_leftovers(self.spare.pid)
 
     def _stop(self, pid: int, reason: StopReason) -> None:
         if self.stopped is None:
@@ -247,6 +268,11 @@ class _Check:
                 if self.frames_left < 0:
                     raise wire.WireError("more messages than the check has results")
                 header, blobs = frame
+                exit_code = header.get("exit")
+                if len(header) == 1 and type(exit_code) is int and not blobs:
+                    self.claimed_exit = exit_code
+                    continue
+                self.claimed_exit = None
                 _send(protocol.record(header), blobs)
         except wire.WireError as problem:
             self.channel_problem = str(problem)

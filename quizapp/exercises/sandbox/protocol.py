@@ -132,6 +132,7 @@ class Outcome:
     channel_problem: str = ""
     wall_s: float = 0.0
     cpu_s: float = 0.0
+    """The child's CPU time, when the host waited for its end (0 when the harness ended the check)."""
     output: str = ""
     """The tail of what it printed (untrusted)."""
     output_bytes: int = 0
@@ -201,6 +202,8 @@ def check(request: CheckRequest, inputs: list[list]) -> dict:
 #                                              `expect` is {"any": true}: any shape, within result_bytes)
 # {"case": i, "frame": name} (+ a JSON DataFrame/Series payload)
 # {"case": i, "mutated": [...]} or {"case": i, "error": {"type", "message"}}   case i has ended
+# {"exit": code}                             the last: the harness ends the process with this code and
+#                                            closes its channels (the host keeps it, never forwards it)
 
 
 @dataclass
