@@ -64,6 +64,9 @@ def add_history(db_path: Path, reviews: int, seed: int = 7) -> None:
     for card_id in reviewed:
         stability = rng.uniform(0.5, 200)
         due = now + rng.uniform(-20, 60) * 86400
+        # One card in a hundred is a leech (suspended, as the leech rule leaves it); one more is
+        # suspended by hand.
+        leech = rng.random() < 0.01
         updates.append(
             (
                 2,
@@ -72,12 +75,14 @@ def add_history(db_path: Path, reviews: int, seed: int = 7) -> None:
                 due,
                 due - stability * 86400,
                 rng.randint(1, 30),
-                rng.randint(0, 5),
+                rng.randint(8, 15) if leech else rng.randint(0, 5),
+                int(leech or rng.random() < 0.01),
                 card_id,
             )
         )
     conn.executemany(
-        "update cards set state=?, stability=?, difficulty=?, due=?, last_review=?, reps=?, lapses=? where id=?",
+        "update cards set state=?, stability=?, difficulty=?, due=?, last_review=?, reps=?, lapses=?, "
+        "suspended=? where id=?",
         updates,
     )
     before = json.dumps(
@@ -131,8 +136,9 @@ def add_history(db_path: Path, reviews: int, seed: int = 7) -> None:
 def make(out: Path, cards: int, reviews: int) -> tuple[Path, Path]:
     """Build (or reuse) a collection; returns (deck folder, home)."""
     decks, home = out / "decks", out / "home"
-    # v2: reviews carry their deck and study day; the schema's version: its indexes are timed too
-    marker = out / f"done-{cards}-{reviews}-v2-schema{SCHEMA_VERSION}"
+    # v2: reviews carry their deck and study day; v3: leeches and suspended cards; the schema's
+    # version: its indexes are timed too
+    marker = out / f"done-{cards}-{reviews}-v3-schema{SCHEMA_VERSION}"
     if marker.exists():
         return decks, home
     shutil.rmtree(out, ignore_errors=True)  # an older build: made again, never migrated in place

@@ -82,4 +82,7 @@ def test_free_words_read_the_narrow_index_and_other_terms_keep_their_own(tmp_pat
         assert "COVERING INDEX cards_browse" in plan("adaptive") and "TEMP B-TREE" not in plan("adaptive")
         # A state is not walked through cards_browse in deck order with a row lookup per card.
         assert "cards_browse" not in plan("is:new") and "cards_browse" not in plan("is:suspended")
+        # Suspended cards and leeches are few: found in their partial indexes, not by reading every row.
+        assert "INDEX cards_suspended" in plan("is:suspended") and "TEMP B-TREE" not in plan("is:suspended")
+        assert "INDEX cards_lapsed (lapses>?)" in plan("is:leech"), plan("is:leech")
         assert ids(collection, "ADAPTIVEavg") == ["bd-gap"]

@@ -39,7 +39,8 @@ STATES = {
     "due": "state > 0 and due < :day_end",
     "suspended": "suspended = 1",
     "buried": "buried_until > :now",
-    "leech": ":leech_lapses > 0 and lapses >= :leech_lapses",
+    # `lapses > 0` as written here: the planner then reads the partial index `cards_lapsed`
+    "leech": "lapses > 0 and :leech_lapses > 0 and lapses >= :leech_lapses",
     "removed": "present = 0",
 }
 """`is:` values and what each means, in SQL over one row of `cards`."""

@@ -35,7 +35,7 @@ def _import_sqlite_utils():
     return sqlite_utils
 
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """The number of migration steps; kept in `PRAGMA user_version` once they are applied, so that
 opening an up-to-date database needs neither sqlite-utils nor the migration list. (A test checks
 it against `migrations.MIGRATIONS`.)"""
