@@ -1,8 +1,10 @@
 """The decks quizapp ships: valid, varied, and their 'what does this print' cards are true."""
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -257,3 +259,10 @@ def test_at_least_12_builtin_exercises_with_tags_and_sources(builtin_exercises):
     for exercise in builtin_exercises.exercises.values():
         assert exercise.spec.tags and exercise.spec.source, exercise.id
         assert len(exercise.cases) >= 4, exercise.id
+
+
+def test_the_readme_counts_what_ships(builtin_exercises):
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    decks, cards = map(int, re.search(r"ships with (\d+) decks \((\d+) cards\)", readme).groups())
+    exercises = int(re.search(r"^(\d+) coding exercises", readme, re.MULTILINE).group(1))
+    assert (decks, cards, exercises) == (len(LOADS), len(CARDS), len(builtin_exercises.exercises))
