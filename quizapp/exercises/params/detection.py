@@ -24,6 +24,8 @@ class RoiPoolParams(CaseParams):
     """(batch index, x1, y1, x2, y2) in image coordinates."""
     output_size: tuple[Annotated[int, Field(ge=1, le=64)], Annotated[int, Field(ge=1, le=64)]] = (2, 2)
     spatial_scale: Annotated[float, Field(gt=0)] = 1.0
+    fortran: bool = False
+    """The features Fortran-ordered (as a transposed view is)."""
 
     @model_validator(mode="after")
     def _batch_indices(self) -> RoiPoolParams:
@@ -39,6 +41,9 @@ class CenterNetParams(CaseParams):
     k: Annotated[int, Field(ge=1, le=100)] = 10
     plateau: bool = False
     """Two neighbouring pixels share a peak's value: a 3×3 max-pool keeps both (== its max)."""
+    fortran: bool = False
+    """The three maps Fortran-ordered (as a transposed view is): a window view with strides worked
+    out from the shape reads other pixels."""
 
     @model_validator(mode="after")
     def _enough_pixels(self) -> CenterNetParams:

@@ -78,7 +78,7 @@ def roi_pool(params: RoiPoolParams, rng: np.random.Generator, device: str) -> Ca
                 if h_end > h_start and w_end > w_start:
                     out[k, :, ph, pw] = fmap[batch, :, h_start:h_end, w_start:w_end].amax(dim=(1, 2))
     return CaseData(
-        inputs={"features": features, "rois": rois},
+        inputs={"features": np.asfortranarray(features) if params.fortran else features, "rois": rois},
         calls=[
             call(
                 "roi_pool",
@@ -125,7 +125,10 @@ def centernet_decode(params: CenterNetParams, rng: np.random.Generator, device: 
     half_w, half_h = wh[batch, 0, ys, xs] / 2, wh[batch, 1, ys, xs] / 2
     boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=-1).astype(params.dtype)
     return CaseData(
-        inputs={"heat": heat, "wh": wh, "offset": offset},
+        inputs={
+            name: np.asfortranarray(array) if params.fortran else array
+            for name, array in {"heat": heat, "wh": wh, "offset": offset}.items()
+        },
         calls=[
             call(
                 "centernet_decode",
