@@ -131,3 +131,51 @@ async def test_the_home_screen_reads_the_deck_files_itself_when_opened_without_t
             assert text_of(app, "#exercise-totals").strip() == "No exercises."
     finally:
         collection.close()
+
+
+async def test_the_start_up_reading_stays_quiet_when_no_file_changed(tmp_path, decks):
+    """Each start reads the deck files in the background; a toast saying '0 changed' would only
+    cover the exercises at 80×24, so it shows when a file changed (or was skipped) alone."""
+    write_deck(decks, "alpha", "Alpha")
+    Collection.open(tmp_path / "home", [decks], builtin=False).close()  # an earlier run read them
+    for touched in (False, True):
+        if touched:
+            write_deck(decks, "alpha", "Alpha renamed")
+        collection = Collection.open(tmp_path / "home", [decks], builtin=False, sync=False)
+        reloaded = asyncio.Event()
+        hook = lambda message, done=reloaded: isinstance(message, DecksReloaded) and done.set()  # noqa: E731
+        try:
+            app = make_app(collection)
+            async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+                await asyncio.wait_for(reloaded.wait(), timeout=10)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                told = [str(n.message) for n in app._notifications if "Reloaded" in str(n.message)]
+                assert told == (["Reloaded 2 deck files (1 changed)."] if touched else [])
+                assert str(app.screen.query_one("#decks").get_row_at(0)[0]) == (
+                    "Alpha renamed" if touched else "Alpha"
+                )
+        finally:
+            collection.close()
+
+
+async def test_the_palettes_reload_reads_in_the_background_as_r_does(collection, decks, monkeypatch):
+    from test_palette import run_command
+
+    write_deck(decks, "alpha", "Alpha")
+    readers: list[str] = []
+    original = loader._load_deck_file
+
+    def reading(path, check_formulas):
+        readers.append(threading.current_thread().name)
+        return original(path, check_formulas)
+
+    monkeypatch.setattr(loader, "_load_deck_file", reading)
+    app = make_app(collection)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_command(pilot, "reload decks")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert readers and threading.main_thread().name not in readers
+        assert any("Reloaded 2 deck files (1 changed)" in str(n.message) for n in app._notifications)
+        assert str(app.screen.query_one("#decks").get_row_at(0)[0]) == "Alpha"

@@ -17,6 +17,7 @@ from textual.markup import escape
 from quizapp.application.study import deck_ids, deck_title
 from quizapp.core.study import StudyFilter
 from quizapp.core.untrusted import visible
+from quizapp.tui.reloading import reload_decks
 
 if TYPE_CHECKING:
     from quizapp.tui.app import QuizApp
@@ -122,8 +123,6 @@ def _exercise(app: QuizApp, exercise_id: str) -> Callable[[], None]:
 
 
 def _reload(app: QuizApp) -> None:
-    report = app.collection.reload()
-    skipped = (
-        f"; {len(report.skipped_files)} skipped (quizapp validate says why)" if report.skipped_files else ""
-    )
-    app.notify(f"Reloaded {report.files} deck files ({report.parsed} changed){skipped}.")
+    """As the home screen's r: in a worker, the count shown on the home screen, the outcome told."""
+    if not reload_decks(app):
+        app.notify("The deck files are being read already.", markup=False)

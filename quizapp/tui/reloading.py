@@ -59,15 +59,16 @@ def reloading(app: QuizApp) -> bool:
     return any(worker.group == GROUP and not worker.is_finished for worker in app.workers)
 
 
-def reload_decks(app: QuizApp) -> bool:
+def reload_decks(app: QuizApp, asked: bool = True) -> bool:
     """Start reading the deck files again (only the changed ones are parsed); False, and nothing
-    started, when a reload is already under way."""
+    started, when a reload is already under way. A reload nobody `asked` for (the one at start-up)
+    tells its outcome only when a file changed or was skipped."""
     if reloading(app):
         return False
     for screen in app.screen_stack:
         screen.post_message(DecksLoading(0, 0))
     app.run_worker(
-        lambda: _read_decks(app),
+        lambda: _read_decks(app, asked),
         name="reload decks",
         group=GROUP,
         thread=True,
@@ -76,7 +77,7 @@ def reload_decks(app: QuizApp) -> bool:
     return True
 
 
-def _read_decks(app: QuizApp) -> None:
+def _read_decks(app: QuizApp, asked: bool) -> None:
     worker = get_current_worker()
     done = total = 0
     told_at = 0.0
@@ -101,16 +102,16 @@ def _read_decks(app: QuizApp) -> None:
     except _Cancelled:
         return
     except (sqlite3.Error, OSError) as error:
-        app.call_from_thread(_finished, app, None, describe(error))
+        app.call_from_thread(_finished, app, None, describe(error), asked)
         return
-    app.call_from_thread(_finished, app, report, None)
+    app.call_from_thread(_finished, app, report, None, asked)
 
 
 class _Cancelled(Exception):
     pass
 
 
-def _finished(app: QuizApp, report: SyncReport | None, error: str | None) -> None:
+def _finished(app: QuizApp, report: SyncReport | None, error: str | None, asked: bool) -> None:
     if report is None:
         app.notify(
             visible(f"The decks were not reloaded: {error}"), severity="error", timeout=15, markup=False
@@ -122,6 +123,9 @@ def _finished(app: QuizApp, report: SyncReport | None, error: str | None) -> Non
             if report.skipped_files
             else ""
         )
-        app.notify(f"Reloaded {report.files} deck files ({report.parsed} changed){skipped}.", markup=False)
+        if asked or report.parsed or report.skipped_files:
+            app.notify(
+                f"Reloaded {report.files} deck files ({report.parsed} changed){skipped}.", markup=False
+            )
     for screen in app.screen_stack:
         screen.post_message(DecksReloaded(report, error))

@@ -56,7 +56,7 @@ class HomeScreen(QuizScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#loading", Static).display = False
         if not self.app.collection.synced:  # opened without reading the deck files: read them now
-            reload_decks(self.app)
+            reload_decks(self.app, asked=False)
         table = self.query_one("#decks", DataTable)
         table.add_column("Deck", key="deck")
         for label in ("New", "Learning", "Due", "Cards"):
