@@ -57,7 +57,7 @@ class QuizCommands(Provider):
             Command("Browse cards", "Search every card; suspend, bury, forget or edit one", app.open_browser),
             Command("Stats", "Reviews, retention, forecast, hardest cards and exercises", app.open_stats),
             Command(
-                "Reload decks", "Read the deck files again (only the changed ones)", lambda: _reload(app)
+                "Reload decks", "Read the deck files again (only the changed ones)", lambda: reload_decks(app)
             ),
             *(
                 Command(
@@ -120,9 +120,3 @@ def _study(app: QuizApp, deck: str) -> Callable[[], None]:
 
 def _exercise(app: QuizApp, exercise_id: str) -> Callable[[], None]:
     return lambda: app.open_exercise(exercise_id)
-
-
-def _reload(app: QuizApp) -> None:
-    """As the home screen's r: in a worker, the count shown on the home screen, the outcome told."""
-    if not reload_decks(app):
-        app.notify("The deck files are being read already.", markup=False)

@@ -59,12 +59,14 @@ def reloading(app: QuizApp) -> bool:
     return any(worker.group == GROUP and not worker.is_finished for worker in app.workers)
 
 
-def reload_decks(app: QuizApp, asked: bool = True) -> bool:
-    """Start reading the deck files again (only the changed ones are parsed); False, and nothing
-    started, when a reload is already under way. A reload nobody `asked` for (the one at start-up)
-    tells its outcome only when a file changed or was skipped."""
+def reload_decks(app: QuizApp, asked: bool = True) -> None:
+    """Start reading the deck files again (only the changed ones are parsed), or say that a reload
+    is already under way. A reload nobody `asked` for (the one at start-up) tells its outcome only
+    when a file changed or was skipped."""
     if reloading(app):
-        return False
+        if asked:
+            app.notify("The deck files are being read already.", markup=False)
+        return
     for screen in app.screen_stack:
         screen.post_message(DecksLoading(0, 0))
     app.run_worker(
@@ -74,7 +76,6 @@ def reload_decks(app: QuizApp, asked: bool = True) -> bool:
         thread=True,
         exit_on_error=False,
     )
-    return True
 
 
 def _read_decks(app: QuizApp, asked: bool) -> None:

@@ -175,8 +175,7 @@ class HomeScreen(QuizScreen[None]):
 
     def action_reload(self) -> None:
         """Read the deck files again in the background; the count shows under the decks."""
-        if not reload_decks(self.app):
-            self.notify("The deck files are being read already.", markup=False)
+        reload_decks(self.app)
 
     @on(DecksLoading)
     def _show_loading(self, event: DecksLoading) -> None:
